@@ -166,6 +166,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                     if (failures >= 3 && _options.GatewayUrl is null)
                         _gatewayUrl = null;
                 }
+                _logger.LogDebug("Reconnecting in {DelayMs} ms ({Next}, {Failures} failures in a row)", (int)delay.TotalMilliseconds, outcome.Next, failures);
                 if (delay > TimeSpan.Zero)
                     await Task.Delay(delay, _time, stop).ConfigureAwait(false);
             }
@@ -192,6 +193,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
         await connection.ConnectAsync(WithQuery(url), ct).ConfigureAwait(false);
         _current = connection;
         Task<bool>? heartbeat = null;
+        Task? handshakeTask = null;
         Outcome? outcome = null;
         try
         {
@@ -201,24 +203,11 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             var interval = TimeSpan.FromMilliseconds(hello.Value.Data.GetProperty("heartbeat_interval").GetDouble());
             _logger.LogDebug("Gateway hello: heartbeat every {IntervalMs} ms", (int)interval.TotalMilliseconds);
             connection.ConfigureSendBudget(interval);
-            heartbeat = connection.HeartbeatLoopAsync(interval, _random.NextDouble(), () => Sequence, ct);
+            heartbeat = connection.HeartbeatLoopAsync(interval, _options.FirstHeartbeatJitter ?? _random.NextDouble(), () => Sequence, ct);
 
-            if (resuming)
-            {
-                _state = GatewayState.Resuming;
-                _logger.LogInformation("Resuming gateway session {SessionId} at seq {Sequence}", _sessionId, Sequence);
-                await connection.SendAsync(GatewayOpCode.Resume, new ResumePayload(_options.Token, _sessionId!, Sequence), priority: false, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                _state = GatewayState.Identifying;
-                Interlocked.Exchange(ref _sequence, -1);
-                _logger.LogInformation("Identifying to the gateway with intents {Intents}", _options.Intents);
-                await connection.SendAsync(GatewayOpCode.Identify, new IdentifyPayload(_options.Token, _options.Intents,
-                    new IdentifyProperties(Environment.OSVersion.Platform.ToString(), _options.ClientName, _options.ClientName)), priority: false, ct).ConfigureAwait(false);
-            }
-
+            // Read from the start: ACKs and op 1 must be seen even while Identify waits for a send slot.
             var receive = ReceiveLoopAsync(connection, ct);
+            handshakeTask = SendHandshakeAsync(connection, resuming, ct);
             var first = await Task.WhenAny(receive, heartbeat).ConfigureAwait(false);
             if (first == heartbeat)
             {
@@ -241,10 +230,32 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             {
                 try { await heartbeat.ConfigureAwait(false); } catch (Exception) { /* cancelled with the connection */ }
             }
+            if (handshakeTask is not null)
+            {
+                try { await handshakeTask.ConfigureAwait(false); } catch (Exception) { /* a failed send also ends the receive loop */ }
+            }
             int code = stop.IsCancellationRequested ? 1000 : GatewayConnection.ResumeCloseCode;
             if (outcome is { Next: Next.Identify })
                 code = 1000;
             await connection.CloseAsync(code, stop.IsCancellationRequested ? "shutting down" : "reconnecting").ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendHandshakeAsync(GatewayConnection connection, bool resuming, CancellationToken ct)
+    {
+        if (resuming)
+        {
+            _state = GatewayState.Resuming;
+            _logger.LogInformation("Resuming gateway session {SessionId} at seq {Sequence}", _sessionId, Sequence);
+            await connection.SendAsync(GatewayOpCode.Resume, new ResumePayload(_options.Token, _sessionId!, Sequence), priority: false, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            _state = GatewayState.Identifying;
+            Interlocked.Exchange(ref _sequence, -1);
+            _logger.LogInformation("Identifying to the gateway with intents {Intents}", _options.Intents);
+            await connection.SendAsync(GatewayOpCode.Identify, new IdentifyPayload(_options.Token, _options.Intents,
+                new IdentifyProperties(Environment.OSVersion.Platform.ToString(), _options.ClientName, _options.ClientName)), priority: false, ct).ConfigureAwait(false);
         }
     }
 

@@ -36,6 +36,9 @@ public sealed record DiscordGatewayOptions
     /// <summary>Seed of the heartbeat jitter and delays; null draws from <see cref="Random.Shared"/>.</summary>
     public int? RandomSeed { get; init; }
 
+    /// <summary>Fixes the first-heartbeat jitter (0..1) instead of drawing it; for tests.</summary>
+    public double? FirstHeartbeatJitter { get; init; }
+
     public string ClientName { get; init; } = "shawbot";
 
     internal void Validate()

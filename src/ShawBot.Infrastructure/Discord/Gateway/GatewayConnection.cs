@@ -116,6 +116,7 @@ internal sealed class GatewayConnection : IAsyncDisposable
     public async Task<bool> HeartbeatLoopAsync(TimeSpan interval, double jitter, Func<long?> sequence, CancellationToken ct)
     {
         var nextBeat = _time.GetUtcNow() + interval * jitter;
+        var lastSent = DateTimeOffset.MinValue;
         while (true)
         {
             var wait = nextBeat - _time.GetUtcNow();
@@ -134,6 +135,13 @@ internal sealed class GatewayConnection : IAsyncDisposable
             {
                 if (_awaitingAck)
                 {
+                    // A beat held back by the send limit left late; give its ACK a full interval too.
+                    var ackDeadline = lastSent + interval;
+                    if (_time.GetUtcNow() < ackDeadline)
+                    {
+                        nextBeat = ackDeadline;
+                        continue;
+                    }
                     _logger.LogWarning("No heartbeat ACK within {IntervalMs} ms: connection is a zombie, reconnecting", (int)interval.TotalMilliseconds);
                     return false;
                 }
@@ -145,6 +153,7 @@ internal sealed class GatewayConnection : IAsyncDisposable
             }
             _awaitingAck = true;
             await SendAsync(GatewayOpCode.Heartbeat, sequence(), priority: true, ct).ConfigureAwait(false);
+            lastSent = _time.GetUtcNow();
         }
     }
 

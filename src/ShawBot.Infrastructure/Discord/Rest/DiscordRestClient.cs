@@ -216,7 +216,7 @@ public sealed class DiscordRestClient
         return TimeSpan.FromMilliseconds(baseMs * (0.5 + Random.Shared.NextDouble()));
     }
 
-    /// <summary>retry_after from the JSON body, else the Retry-After header; the larger when both are present.</summary>
+    /// <summary>retry_after from the JSON body, else the Retry-After header; global from the body or the headers.</summary>
     internal static (TimeSpan RetryAfter, bool Global) ReadRateLimit(HttpResponseMessage response, string? body)
     {
         double seconds = 0;
@@ -239,7 +239,8 @@ public sealed class DiscordRestClient
                 // A proxy (Cloudflare) can answer 429 with HTML; the headers still tell us when to retry.
             }
         }
-        if (RestRateLimiter.TryGetSeconds(response.Headers, "Retry-After") is { } header && header.TotalSeconds > seconds)
+        // The body's retry_after is precise (fractional); the header is whole seconds, so it is the fallback.
+        if (seconds <= 0 && RestRateLimiter.TryGetSeconds(response.Headers, "Retry-After") is { } header)
             seconds = header.TotalSeconds;
         if (string.Equals(RestRateLimiter.TryGetString(response.Headers, "X-RateLimit-Global"), "true", StringComparison.OrdinalIgnoreCase)
             || string.Equals(RestRateLimiter.TryGetString(response.Headers, "X-RateLimit-Scope"), "global", StringComparison.OrdinalIgnoreCase))
