@@ -118,7 +118,7 @@ public static unsafe partial class MatMul
 
     /// <summary>C[rows, cols] (+)= Apack[kc, MR]ᵀ-tile · B[kc, 32]; full tiles go straight to C, edges via a stack tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
+    internal static void MicroKernel(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         if (rows == MR && cols == NR)
         {

@@ -69,3 +69,37 @@ public class MatMulTests
         Assert.Throws<ArgumentException>(() => MatMul.Forward(new float[18], 1, packed, new float[45]));  // x too short
     }
 }
+
+public class GemmTests
+{
+    [Theory]
+    [InlineData(1, 1, 1, false, false)]
+    [InlineData(7, 33, 19, false, false)]
+    [InlineData(7, 33, 19, true, false)]
+    [InlineData(7, 33, 19, false, true)]
+    [InlineData(13, 70, 300, true, true)]
+    [InlineData(250, 65, 40, true, false)]   // dW = dYᵀ·X shape: K = tokens
+    [InlineData(64, 96, 513, false, true)]   // both threads
+    public void AgreesWithReference(int m, int n, int k, bool ta, bool tb)
+    {
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+        float[] a = MatMulTests.Random((ta ? k : m) * lda, 1), b = MatMulTests.Random((tb ? n : k) * ldb, 2);
+        float[] c0 = MatMulTests.Random(m * ldc, 3);
+        var expected = (float[])c0.Clone();
+        Gemm.Reference(m, n, k, a, lda, ta, b, ldb, tb, expected, ldc, accumulate: true);
+        var c = (float[])c0.Clone();
+        Gemm.Multiply(m, n, k, a, lda, ta, b, ldb, tb, c, ldc, accumulate: true);
+        Assertions.Close(expected, c, 2e-5 * Math.Sqrt(k + 1), $"gemm {m}x{n}x{k} ta={ta} tb={tb}");
+        Gemm.Reference(m, n, k, a, lda, ta, b, ldb, tb, expected, ldc, accumulate: false);
+        Gemm.Multiply(m, n, k, a, lda, ta, b, ldb, tb, c, ldc, accumulate: false);
+        Assertions.Close(expected, c, 2e-5 * Math.Sqrt(k + 1), "overwrite");
+    }
+
+    [Fact]
+    public void RejectsShortOperands()
+    {
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 3, 4, new float[7], 4, false, new float[12], 3, false, new float[6], 3, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 3, 4, new float[8], 4, false, new float[12], 3, false, new float[5], 3, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 3, 4, new float[8], 3, false, new float[12], 3, false, new float[6], 3, false));
+    }
+}
