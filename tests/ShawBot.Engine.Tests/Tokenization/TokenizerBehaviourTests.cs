@@ -71,6 +71,15 @@ public sealed class TokenizerBehaviourTests(ITestOutputHelper output)
         Assert.Equal(1, ids[0]);
         Assert.InRange(ids.Length, 1_000, 20_000);
         Assert.Equal(input, tokenizer.Decode(ids));
+        var decoder = tokenizer.CreateIncrementalDecoder();
+        Assert.Equal(input, string.Concat(ids.Select(decoder.Push)) + decoder.Flush());
+
+        // Special tokens spread through a long text split it into runs, each encoded on its own.
+        string withEos = string.Join("</s>", Enumerable.Repeat("Hello world", 1_000));
+        int[] withEosIds = tokenizer.Encode(withEos, addSpecial: false);
+        Assert.Equal(2_999, withEosIds.Length);
+        Assert.Equal(999, withEosIds.Count(id => id == tokenizer.EosId));
+        Assert.Equal(withEos, tokenizer.Decode(withEosIds, skipSpecial: false).Replace("</s> ", "</s>"));
 
         // A long run of one char merges into the longest "aaaa.." pieces: far fewer tokens than chars.
         int[] run = tokenizer.Encode(new string('a', 10_000), addSpecial: false);

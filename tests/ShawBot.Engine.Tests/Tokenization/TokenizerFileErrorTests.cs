@@ -11,6 +11,8 @@ public sealed class TokenizerFileErrorTests : IDisposable
 
     [Theory]
     [InlineData("""{"model": {"type": "BPE", "merges": []}}""", "model.vocab")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 100000000}, "merges": []}}""", "model.vocab")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}}""", "model.vocab[\"b\"]")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a"]}}""", "model.merges[0]")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b", "a c"]}}""", "model.merges[1]")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}""", "model.merges[0]")]
