@@ -104,7 +104,7 @@ internal sealed class BpeMerger
         }
 
         var heap = ws.Heap;
-        while (heap.TryDequeue(out var cand, out _))
+        while (heap.TryPop(out var cand))
         {
             int left = cand.Left, right = cand.Right;
             if (ids[left] != cand.LeftId || next[left] != right || ids[right] != cand.RightId)
@@ -160,9 +160,7 @@ internal sealed class BpeMerger
         int leftId = ws.Ids[left], rightId = ws.Ids[right];
         if (_merges.TryGetValue(PairKey(leftId, rightId), out var rule))
         {
-            ws.Heap.Enqueue(
-                new Candidate(left, right, leftId, rightId, rule.NewId),
-                ((long)rule.Rank << 32) | (uint)left);
+            ws.Heap.Push(new MergeCandidate(((long)rule.Rank << 32) | (uint)left, left, right, leftId, rightId, rule.NewId));
         }
     }
 
@@ -253,8 +251,6 @@ internal sealed class BpeMerger
         return false;
     }
 
-    private readonly record struct Candidate(int Left, int Right, int LeftId, int RightId, int NewId);
-
     /// <summary>Per-thread scratch buffers, grown on demand and reused so Encode allocates nothing per call.</summary>
     private sealed class Workspace
     {
@@ -262,7 +258,7 @@ internal sealed class BpeMerger
         public int[] Prev = new int[256];
         public int[] Next = new int[256];
         public bool[] Frozen = new bool[256];
-        public readonly PriorityQueue<Candidate, long> Heap = new();
+        public readonly MergeQueue Heap = new();
         public readonly Dictionary<int, long> RevMerge = new();
 
         public void Reset(int capacity)

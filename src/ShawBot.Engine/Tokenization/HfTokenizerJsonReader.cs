@@ -35,6 +35,11 @@ internal static class HfTokenizerJsonReader
         var merges = ReadMerges(model, vocab, path);
 
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
+        if (size > 2 * (vocab.Count + added.Count) + 1024)
+        {
+            throw new TokenizerFormatException(path, "model.vocab", $"ids up to {size - 1} for {vocab.Count + added.Count} tokens: the id space is not dense");
+        }
+
         var pieces = new string[size];
         Array.Fill(pieces, string.Empty);
         var tokenToId = new Dictionary<string, int>(vocab, StringComparer.Ordinal);

@@ -45,8 +45,9 @@ internal sealed record TokenizerConfig(
 
     /// <summary>
     /// Resolves BOS/EOS/PAD/UNK ids and the BOS/EOS wrapping. Config flags win; without them the
-    /// tokenizer.json post-processor template decides, and without a template BOS only (the
-    /// LlamaTokenizer defaults add_bos_token=true, add_eos_token=false).
+    /// tokenizer.json post-processor template decides, and without a template BOS only, when the
+    /// vocabulary has one (the LlamaTokenizer defaults add_bos_token=true, add_eos_token=false).
+    /// A flag that asks for a token the vocabulary lacks is an error.
     /// </summary>
     public SpecialTokenIds Resolve(
         string filePath,
@@ -68,7 +69,7 @@ internal sealed record TokenizerConfig(
         int? pad = PadToken is null ? defaultPad : IdOf(PadToken, -1, "pad_token");
 
         bool useTemplate = AddBos is null && AddEos is null && templatePrefix is not null;
-        bool addBos = AddBos ?? (templatePrefix is null || templatePrefix.Contains(bos));
+        bool addBos = AddBos ?? (templatePrefix is null ? bos >= 0 : templatePrefix.Contains(bos));
         bool addEos = AddEos ?? (templateSuffix is not null && templateSuffix.Contains(eos));
         int[] prefix = useTemplate ? templatePrefix! : addBos ? [bos] : [];
         int[] suffix = useTemplate ? templateSuffix ?? [] : addEos ? [eos] : [];
