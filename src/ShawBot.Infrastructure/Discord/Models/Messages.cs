@@ -1,0 +1,74 @@
+namespace ShawBot.Infrastructure.Discord.Models;
+
+[Flags]
+public enum MessageFlags
+{
+    None = 0,
+    Ephemeral = 1 << 6,
+}
+
+/// <summary>Which mentions in the content may ping; we send an empty list so drafts never ping anyone.</summary>
+public sealed record AllowedMentions(IReadOnlyList<string> Parse)
+{
+    public static AllowedMentions None { get; } = new(Array.Empty<string>());
+}
+
+/// <summary>Body of create/edit message, interaction callback data, follow-ups and edit-original.</summary>
+public sealed record MessagePayload
+{
+    public string? Content { get; init; }
+    public IReadOnlyList<DiscordEmbed>? Embeds { get; init; }
+    public IReadOnlyList<DiscordComponent>? Components { get; init; }
+    public MessageFlags? Flags { get; init; }
+    public AllowedMentions? AllowedMentions { get; init; }
+
+    public void Validate(string path = "message")
+    {
+        DiscordLimits.CheckLength(Content, DiscordLimits.MessageContent, $"{path}.content");
+        DiscordEmbed.ValidateAll(Embeds, $"{path}.embeds");
+        DiscordComponent.ValidateRows(Components, $"{path}.components");
+    }
+}
+
+public sealed record DiscordUser
+{
+    public ulong Id { get; init; }
+    public string Username { get; init; } = "";
+    public string? GlobalName { get; init; }
+    public bool? Bot { get; init; }
+
+    public string DisplayName => string.IsNullOrEmpty(GlobalName) ? Username : GlobalName;
+}
+
+public sealed record DiscordMember
+{
+    public DiscordUser? User { get; init; }
+    public string? Nick { get; init; }
+    public IReadOnlyList<ulong> Roles { get; init; } = Array.Empty<ulong>();
+}
+
+public sealed record DiscordMessage
+{
+    public ulong Id { get; init; }
+    public ulong ChannelId { get; init; }
+    public string Content { get; init; } = "";
+    public DiscordUser? Author { get; init; }
+    public IReadOnlyList<DiscordEmbed> Embeds { get; init; } = Array.Empty<DiscordEmbed>();
+    public IReadOnlyList<DiscordComponent> Components { get; init; } = Array.Empty<DiscordComponent>();
+    public MessageFlags? Flags { get; init; }
+}
+
+public sealed record DiscordApplication
+{
+    public ulong Id { get; init; }
+    public string Name { get; init; } = "";
+}
+
+public sealed record GatewayBotInfo
+{
+    public string Url { get; init; } = "";
+    public int Shards { get; init; }
+    public SessionStartLimit? SessionStartLimit { get; init; }
+}
+
+public sealed record SessionStartLimit(int Total, int Remaining, int ResetAfter, int MaxConcurrency);

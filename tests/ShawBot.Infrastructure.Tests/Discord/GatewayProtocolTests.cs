@@ -1,0 +1,244 @@
+using Microsoft.Extensions.Logging;
+using ShawBot.Infrastructure.Discord.Gateway;
+using ShawBot.Infrastructure.Discord.Models;
+using ShawBot.Sandbox.Discord;
+using Xunit.Abstractions;
+
+namespace ShawBot.Infrastructure.Tests.Discord;
+
+/// <summary>Gateway behaviour asserted on what the client sent to the sandbox, and when.</summary>
+public sealed class GatewayProtocolTests(ITestOutputHelper output)
+{
+    private static readonly SandboxUser Mod = new(111, "mod", 500);
+
+    private static bool Received(GatewayLogEntry e, int op, int? connection = null) =>
+        e.Direction == GatewayDirection.Received && e.Op == op && (connection is null || e.ConnectionId == connection);
+
+    private static bool Sent(GatewayLogEntry e, int op, int? connection = null, string? eventName = null) =>
+        e.Direction == GatewayDirection.Sent && e.Op == op && (connection is null || e.ConnectionId == connection)
+        && (eventName is null || e.EventName == eventName);
+
+    [Fact]
+    public async Task Heartbeat_FirstBeatWithinJitteredInterval_ThenEveryInterval()
+    {
+        var interval = TimeSpan.FromMilliseconds(300);
+        await using var host = await DiscordTestHost.StartAsync(output, interval);
+        await host.StartGatewayAsync(o => o with { RandomSeed = null });
+        await Task.Delay(interval * 7);
+
+        var log = host.Sandbox.Gateway.Log;
+        var hello = log.First(e => Sent(e, 10, 1));
+        var beats = log.Where(e => Received(e, 1, 1)).Select(e => e.Elapsed).ToArray();
+        Assert.True(beats.Length >= 4, $"expected ≥ 4 beats, got {beats.Length}");
+        // First beat after interval × jitter, jitter in [0, 1) (+ scheduling slack on a loaded CI box).
+        Assert.InRange((beats[0] - hello.Elapsed).TotalMilliseconds, 0, interval.TotalMilliseconds + 150);
+        // Then on a fixed schedule: the average gap is the interval; no gap is wildly off.
+        double mean = (beats[^1] - beats[0]).TotalMilliseconds / (beats.Length - 1);
+        Assert.InRange(mean, interval.TotalMilliseconds * 0.9, interval.TotalMilliseconds * 1.1);
+        for (int i = 1; i < beats.Length; i++)
+            Assert.InRange((beats[i] - beats[i - 1]).TotalMilliseconds, interval.TotalMilliseconds * 0.5, interval.TotalMilliseconds * 1.8);
+        // Identify right after Hello, with intents 0; heartbeats carry the last sequence (READY = 1).
+        var identify = log.Single(e => Received(e, 2));
+        Assert.Equal("intents=0", identify.Detail);
+        Assert.Equal(1, log.Last(e => Received(e, 1)).Sequence);
+    }
+
+    [Fact]
+    public async Task Heartbeat_ServerOp1_GetsAnImmediateBeat()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output, TimeSpan.FromSeconds(30));
+        await host.StartGatewayAsync(o => o with { FirstHeartbeatJitter = 1.0 });
+        Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 1));
+
+        host.Sandbox.Gateway.RequestHeartbeat();
+        var request = await host.WaitForLogAsync(e => Sent(e, 1), "op 1 sent");
+        var beat = await host.WaitForLogAsync(e => Received(e, 1), "heartbeat after op 1");
+        Assert.InRange((beat.Elapsed - request.Elapsed).TotalMilliseconds, 0, 500); // the next scheduled beat is 30 s away
+    }
+
+    [Fact]
+    public async Task Heartbeat_MissingAck_ClosesAndResumesTheSession()
+    {
+        var interval = TimeSpan.FromMilliseconds(200);
+        await using var host = await DiscordTestHost.StartAsync(output, interval);
+        var gateway = await host.StartGatewayAsync(o => o with { FirstHeartbeatJitter = 0.5 });
+        string session = gateway.SessionId!;
+        host.Sandbox.Gateway.SwallowHeartbeatAcks = true;
+        var resume = await host.WaitForLogAsync(e => Received(e, 6), "resume after a missing ACK");
+        host.Sandbox.Gateway.SwallowHeartbeatAcks = false;
+        await host.WaitForLogAsync(e => Sent(e, 0, eventName: "RESUMED"), "RESUMED");
+
+        var log = host.Sandbox.Gateway.Log;
+        var beatsOnFirst = log.Where(e => Received(e, 1, 1)).ToArray();
+        var closed = log.First(e => e.ConnectionId == 1 && e.Direction == GatewayDirection.Connection && e.Detail!.StartsWith("closed"));
+        // The connection was dropped about one interval after the unacknowledged beat, not before it.
+        Assert.InRange((closed.Elapsed - beatsOnFirst[^1].Elapsed).TotalMilliseconds, interval.TotalMilliseconds - 60, interval.TotalMilliseconds + 400);
+        Assert.NotEqual(1000, closed.CloseCode);
+        Assert.Equal(2, resume.ConnectionId);
+        Assert.Equal($"session={session}", resume.Detail);
+        Assert.DoesNotContain(log, e => Received(e, 2, 2));
+        Assert.Equal(GatewayState.Ready, gateway.State);
+    }
+
+    [Fact]
+    public async Task Reconnect_Op7_ResumesAndReplaysWhatWasMissed()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        string session = gateway.SessionId!;
+        var before = host.Sandbox.SlashCommand("shawbot", "status", Mod, 42);
+        Assert.Equal(before.Id, (await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5))).Id);
+
+        host.Sandbox.Gateway.SendReconnect();
+        // Raised after op 7: the client no longer reads connection 1, so this arrives by replay or on the new connection.
+        var during = host.Sandbox.SlashCommand("shawbot", "retrain", Mod, 42);
+        var resume = await host.WaitForLogAsync(e => Received(e, 6), "resume after op 7");
+        var after = await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(2, resume.ConnectionId);
+        Assert.Equal($"session={session}", resume.Detail);
+        Assert.Equal(2, resume.Sequence); // READY = 1, the first interaction = 2
+        Assert.Equal(during.Id, after.Id);
+        Assert.Equal(session, gateway.SessionId);
+        Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 2, 2));
+        Assert.False(gateway.Interactions.TryRead(out _));
+    }
+
+    [Theory]
+    [InlineData(4000)]
+    [InlineData(4008)]
+    public async Task Close_ResumableCode_Resumes(int code)
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        string session = gateway.SessionId!;
+        host.Sandbox.Gateway.Close(code);
+        var resume = await host.WaitForLogAsync(e => Received(e, 6), $"resume after {code}");
+        await host.WaitForLogAsync(e => Sent(e, 0, eventName: "RESUMED"), "RESUMED");
+        Assert.Equal($"session={session}", resume.Detail);
+        Assert.Single(host.Sandbox.Gateway.Log, e => Received(e, 2));
+    }
+
+    [Fact]
+    public async Task Resume_UsesResumeGatewayUrlFromReady()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        await host.StartGatewayAsync();
+        host.Sandbox.Gateway.Close(4000);
+        await host.WaitForLogAsync(e => Received(e, 6), "resume");
+        var opened = host.Sandbox.Gateway.Log.Where(e => e.Direction == GatewayDirection.Connection && e.Detail!.StartsWith("open")).ToArray();
+        Assert.Equal("open /gateway?v=10&encoding=json", opened[0].Detail);
+        Assert.Equal("open /gateway-resume?v=10&encoding=json", opened[1].Detail);
+    }
+
+    [Fact]
+    public async Task InvalidSession_NotResumable_IdentifiesAgainAfterTheDelay()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        string oldSession = gateway.SessionId!;
+        host.Sandbox.Gateway.SendInvalidSession(resumable: false);
+        var op9 = await host.WaitForLogAsync(e => Sent(e, 9), "op 9 sent");
+        var identify = await host.WaitForLogAsync(e => Received(e, 2, 2), "second identify");
+        await host.WaitForLogAsync(e => Sent(e, 0, 2, "READY"), "second READY");
+        await DiscordSandbox.WaitUntilAsync(() => gateway.SessionId != oldSession && gateway.State == GatewayState.Ready, TimeSpan.FromSeconds(5), "new session");
+
+        Assert.InRange((identify.Elapsed - op9.Elapsed).TotalMilliseconds, 200, 2000); // InvalidSessionMinDelay = 200 ms
+        Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 6));
+        Assert.Equal(1, gateway.Sequence);
+    }
+
+    [Fact]
+    public async Task InvalidSession_Resumable_Resumes()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        host.Sandbox.Gateway.SendInvalidSession(resumable: true);
+        var resume = await host.WaitForLogAsync(e => Received(e, 6), "resume after op 9 d:true");
+        Assert.Equal($"session={gateway.SessionId}", resume.Detail);
+    }
+
+    [Fact]
+    public async Task Close_SessionTimedOut4009_IdentifiesAfresh()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        await host.StartGatewayAsync();
+        host.Sandbox.Gateway.Close(4009);
+        await host.WaitForLogAsync(e => Received(e, 2, 2), "identify after 4009");
+        Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 6));
+    }
+
+    [Theory]
+    [InlineData(4004)]
+    [InlineData(4014)]
+    public async Task Close_FatalCode_StopsWithoutReconnecting(int code)
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        host.Sandbox.Gateway.Close(code);
+        await gateway.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(300);
+
+        Assert.Equal(GatewayState.Stopped, gateway.State);
+        Assert.Equal(code, gateway.FatalCloseCode);
+        Assert.Equal(1, host.Sandbox.Gateway.ConnectionCount);
+        Assert.True(gateway.Interactions.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task WrongToken_IsRefusedWith4004_AndTheClientStops()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = new DiscordGatewayClient(null, DiscordTestHost.GatewayOptions(host.Sandbox) with { Token = "wrong", GatewayUrl = host.Sandbox.GatewayUrl },
+            host.Loggers.CreateLogger<DiscordGatewayClient>());
+        await gateway.StartAsync();
+        await gateway.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(4004, gateway.FatalCloseCode);
+        Assert.Equal(1, host.Sandbox.Gateway.ConnectionCount);
+        await gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SendLimit_IsRespectedInEveryWindow()
+    {
+        // 3 sends per 500 ms while the server asks for a beat every 20 ms: the client must throttle itself.
+        await using var host = await DiscordTestHost.StartAsync(output, TimeSpan.FromMilliseconds(20));
+        await host.StartGatewayAsync(o => o with { SendLimit = 3, SendWindow = TimeSpan.FromMilliseconds(500), FirstHeartbeatJitter = 0 });
+        await Task.Delay(1600);
+        var sends = host.Sandbox.Gateway.Log.Where(e => e.Direction == GatewayDirection.Received && e.ConnectionId == 1).Select(e => e.Elapsed).ToArray();
+        Assert.True(sends.Length >= 7, $"expected ≥ 7 sends, got {sends.Length}");
+        for (int i = 3; i < sends.Length; i++)
+            Assert.True(sends[i] - sends[i - 3] >= TimeSpan.FromMilliseconds(420), // 500 ms less receive-side jitter $"sends {i - 3}..{i} within {(sends[i] - sends[i - 3]).TotalMilliseconds:0} ms");
+        Assert.Equal(1, host.Sandbox.Gateway.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task InteractionCreate_IsParsedWithMemberRolesAndSubcommand()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        var sent = host.Sandbox.SlashCommand("shawbot", "rollback", new SandboxUser(777, "alice", 501, 502), 42);
+        var got = await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(sent.Id, got.Id);
+        Assert.Equal(sent.Token, got.Token);
+        Assert.Equal(InteractionType.ApplicationCommand, got.Type);
+        Assert.Equal("shawbot", got.Data!.Name);
+        Assert.Equal("rollback", got.Data.SubcommandName);
+        Assert.Equal(777ul, got.Invoker!.Id);
+        Assert.Equal("alice", got.Invoker.Username);
+        Assert.Equal([501ul, 502ul], got.InvokerRoles);
+        Assert.Equal(42ul, got.ChannelId);
+        Assert.Equal(host.Sandbox.Options.GuildId, got.GuildId);
+    }
+
+    [Fact]
+    public async Task Stop_ClosesWith1000()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        await gateway.StopAsync();
+        var closed = await host.WaitForLogAsync(e => e.Direction == GatewayDirection.Connection && e.CloseCode is not null, "close");
+        Assert.Equal(1000, closed.CloseCode);
+        Assert.Equal(GatewayState.Stopped, gateway.State);
+    }
+}
