@@ -32,8 +32,8 @@ ALLOW_UNPINNED="${ALLOW_UNPINNED:-0}"
 
 # package=version  licence (SPDX-ish, as stated in the package's debian/copyright)
 SOURCES=(
-  "fortunes-min=1:1.99.1-7.3|BSD-4-Clause (fortune-mod; Debian main)"
-  "fortunes=1:1.99.1-7.3|BSD-4-Clause (fortune-mod; Debian main; the offensive set is a separate package, not used)"
+  "fortunes-min=1:1.99.1-7.3|BSD-3-Clause (fortune-mod, UC Regents; advertising clause deleted)"
+  "fortunes=1:1.99.1-7.3|BSD-3-Clause (fortune-mod, UC Regents; the offensive set is the separate fortunes-off package, not used)"
   "dict-devil=1.0-13.1|public domain (The Devil's Dictionary, Ambrose Bierce, copyright expired)"
   "dict-jargon=4.4.7-3.1|public domain (The Jargon File 4.4.7)"
   "wordnet-base=1:3.0-37|WordNet-3.0 (Princeton; permissive, redistribution allowed with notice)"
