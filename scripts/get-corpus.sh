@@ -51,7 +51,7 @@ done
 START=$(date +%s)
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/get-corpus.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK/debs" "$WORK/x" "$OUT_DIR"
+mkdir -p "$WORK/debs" "$WORK/x"
 # apt-get download as root warns when _apt cannot write the target dir.
 chmod 777 "$WORK/debs" 2>/dev/null || true
 
@@ -85,6 +85,7 @@ for entry in "${SOURCES[@]}"; do
 done
 
 echo "get-corpus: extracting and cleaning text" >&2
+mkdir -p "$OUT_DIR"
 python3 - "$WORK/x" "$OUT_DIR" "$MANIFEST" <<'PY'
 import gzip, hashlib, os, re, sys, unicodedata
 from collections import OrderedDict

@@ -96,8 +96,8 @@ public static class Blockwise4Bit
         foreach (float pivot in Fp4Pivots)
             count -= Vector256.GreaterThan(a, Vector256.Create(pivot)).AsInt32();
         // count c = 0..7 -> magnitude code {000, 001, 110, 111, 100, 101, 010, 011}: the pair
-        // c >> 1 = 1, 2, 3 has high bits 4 - (c >> 1), the low bit is c &amp; 1; for c &lt; 2 the
-        // formula gives 8 | c, and the final &amp; 7 leaves c.
+        // c >> 1 = 1, 2, 3 has high bits 4 - (c >> 1), the low bit is c & 1; for c < 2 the
+        // formula gives 8 | c, and the final & 7 leaves c.
         Vector256<int> code = ((Vector256.Create(4) - Vector256.ShiftRightArithmetic(count, 1)) << 1 | (count & Vector256<int>.One)) & Vector256.Create(7);
         Vector256<int> sign = Vector256.LessThan(x, Vector256<float>.Zero).AsInt32() & Vector256.Create(0b1000);
         return code | sign;

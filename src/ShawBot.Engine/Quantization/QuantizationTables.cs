@@ -196,7 +196,10 @@ public static class QuantizationTables
     /// <summary>
     /// torch.linspace(start, end, steps, dtype=float32) on the CPU: step = (end - start) / (steps - 1)
     /// in fp32; the first half counts up from start (start + step * i), the second half counts
-    /// down from end (end - step * (steps - 1 - i)), so both endpoints are exact.
+    /// down from end (end - step * (steps - 1 - i)), so both endpoints are exact. This is the
+    /// scalar loop of current PyTorch (RangeFactoriesKernel.cpp dropped its vectorized linspace
+    /// for precision); older releases' Vectorized::arange path differed by 1 ulp for steps &gt;= 17,
+    /// which is why checkpoints store nested_quant_map and the loader uses the stored one.
     /// </summary>
     internal static float[] TorchLinspace(float start, float end, int steps)
     {

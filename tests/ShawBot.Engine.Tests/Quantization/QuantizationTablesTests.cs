@@ -49,6 +49,12 @@ public sealed class QuantizationTablesTests
         // Exponent i contributes 2^i values of each sign: 64 values in (0.1, 1).
         Assert.Equal(64, m.Count(v => v > 0.1f && v < 1f));
         Assert.Equal(32, m.Count(v => v > 0.01f && v < 0.1f));
+        // Exact fp32 values: the largest mean of exponent 0 is (l[63] + l[64]) / 2 with
+        // l[63] = 1 - step, step = (1 - 0.1f) / 64 (torch's scalar linspace counts down from end).
+        float step = (1f - 0.1f) / 64;
+        Assert.Equal(((1f - step) + 1f) / 2f, m[254]);
+        float step1 = (1f - 0.1f) / 1;
+        Assert.Equal((float)1e-6 * ((0.1f + (1f - step1 * 0)) / 2f), m[128]);
         // Symmetric except for +1.
         for (int i = 0; i < 127; i++) Assert.Equal(-m[i], m[254 - i]);
     }
