@@ -1,0 +1,11 @@
+namespace ShawBot.Core.Domain;
+
+/// <summary>What the reply writer gets: the comment's fields, never a rendered prompt.</summary>
+public sealed record ReplyRequest(string CommentId, string Text, string AuthorDisplayName, string? VideoTitle);
+
+/// <summary>What the reply writer returns, with enough provenance to reproduce it.</summary>
+public sealed record ReplyDraft(string Text, string ModelName, string AdapterVersion, SamplingSettings Sampling);
+
+/// <summary>A draft with its comment, as a moderation channel shows it.</summary>
+/// <param name="Flags">Screening notes for the moderator (e.g. "possible prompt injection"); empty when none.</param>
+public sealed record ReviewItem(Comment Comment, Draft Draft, IReadOnlyList<string> Flags);

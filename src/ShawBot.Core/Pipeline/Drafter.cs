@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ShawBot.Core.Domain;
+using ShawBot.Core.Options;
+using ShawBot.Core.Ports;
+using ShawBot.Core.Text;
+
+namespace ShawBot.Core.Pipeline;
+
+/// <summary>
+/// Turns New comments into drafts through <see cref="IReplyWriter"/> and shows each draft on every
+/// moderation channel. Runs off the poll loop; a comment it cannot draft is skipped with a reason.
+/// On start, comments left in Drafting by a crash go back to New.
+/// </summary>
+public sealed partial class Drafter : PipelineLoop
+{
+    private readonly ICommentStore _store;
+    private readonly IReplyWriter _writer;
+    private readonly IReadOnlyList<IModerationChannel> _channels;
+    private readonly PipelineSignals _signals;
+    private readonly IOptionsMonitor<DrafterOptions> _options;
+
+    public Drafter(
+        ICommentStore store,
+        IReplyWriter writer,
+        IEnumerable<IModerationChannel> channels,
+        PipelineSignals signals,
+        IOptionsMonitor<DrafterOptions> options,
+        IOptionsMonitor<LoopBackoffOptions> backoff,
+        TimeProvider time,
+        ILogger<Drafter> logger)
+        : base(time, backoff, logger)
+    {
+        _store = store;
+        _writer = writer;
+        _channels = channels.ToArray();
+        _signals = signals;
+        _options = options;
+    }
+
+    public override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.CurrentValue;
+        foreach (var channel in _channels)
+        {
+            var pending = await _store.ListUnpublishedReviewsAsync(channel.Name, options.BatchSize, cancellationToken).ConfigureAwait(false);
+            foreach (var item in pending)
+            {
+                var flags = CommentScreen.Screen(item.Comment.Text, options.MaxCommentLength).Flags;
+                await ShowAsync(channel, item with { Flags = flags }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var batch = await _store.ListByStateAsync(CommentState.New, options.BatchSize, cancellationToken).ConfigureAwait(false);
+        foreach (var tracked in batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await DraftAsync(tracked, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (batch.Count == options.BatchSize)
+        {
+            _signals.Drafter.Notify(); // More may be waiting: go again without sleeping.
+        }
+    }
+
+    protected override async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var recovered = await _store.TransitionAllAsync(CommentState.Drafting, CommentState.New, cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            LogRecovered(Logger, recovered);
+        }
+    }
+
+    protected override Task WaitForWorkAsync(CancellationToken cancellationToken) =>
+        _signals.Drafter.WaitAsync(_options.CurrentValue.Interval, Time, cancellationToken);
+
+    private async Task DraftAsync(TrackedComment tracked, DrafterOptions options, CancellationToken cancellationToken)
+    {
+        var comment = tracked.Comment;
+        if (!await _store.TryBeginDraftingAsync(comment.CommentId, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var screened = CommentScreen.Screen(comment.Text, options.MaxCommentLength);
+        if (screened.SkipReason is { } skip)
+        {
+            await _store.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.Skipped, skip, cancellationToken).ConfigureAwait(false);
+            LogSkipped(Logger, comment.CommentId, skip);
+            return;
+        }
+
+        string? failure;
+        try
+        {
+            var reply = await _writer.WriteAsync(
+                new ReplyRequest(comment.CommentId, screened.Text, comment.AuthorDisplayName, comment.VideoTitle),
+                cancellationToken).ConfigureAwait(false);
+            var text = ReplyText.Finish(reply.Text ?? "", options.SignOff, options.MaxReplyLength);
+            if (text.Length > 0)
+            {
+                var draft = await _store.SaveDraftAsync(comment.CommentId, reply with { Text = text }, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                if (draft is not null)
+                {
+                    LogDrafted(Logger, comment.CommentId, draft.DraftId, draft.ModelName, draft.AdapterVersion);
+                    foreach (var channel in _channels)
+                    {
+                        await ShowAsync(channel, new ReviewItem(comment, draft, screened.Flags), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                return;
+            }
+
+            failure = "the writer returned an empty reply";
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: hand the comment back so the next start drafts it.
+            await _store.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.New, null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            failure = $"{ex.GetType().Name}: {ex.Message}";
+            LogWriterFailed(Logger, ex, comment.CommentId, tracked.DraftAttempts + 1);
+        }
+
+        var giveUp = tracked.DraftAttempts + 1 >= options.MaxAttempts;
+        await _store.TryTransitionAsync(
+            comment.CommentId,
+            CommentState.Drafting,
+            giveUp ? CommentState.Skipped : CommentState.New,
+            giveUp ? $"drafting failed {options.MaxAttempts} times: {failure}" : failure,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Shows the draft on one channel; a failing channel does not stop drafting (the draft is re-shown later).</summary>
+    private async Task ShowAsync(IModerationChannel channel, ReviewItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var existing = await _store.GetReviewReferenceAsync(item.Comment.CommentId, channel.Name, cancellationToken).ConfigureAwait(false);
+            string reference;
+            if (existing is null)
+            {
+                reference = await channel.PublishAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await channel.UpdateAsync(existing, item, cancellationToken).ConfigureAwait(false);
+                reference = existing;
+            }
+
+            await _store.SetReviewReferenceAsync(item.Comment.CommentId, channel.Name, reference, item.Draft.DraftId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogShowFailed(Logger, ex, item.Draft.DraftId, channel.Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drafted reply {DraftId} for comment {CommentId} with {Model} adapter {Adapter}")]
+    private static partial void LogDrafted(ILogger logger, string commentId, long draftId, string model, string adapter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Skipped comment {CommentId}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string commentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reply writer failed on comment {CommentId} (attempt {Attempt})")]
+    private static partial void LogWriterFailed(ILogger logger, Exception exception, string commentId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not show draft {DraftId} on moderation channel {Channel}; will retry")]
+    private static partial void LogShowFailed(ILogger logger, Exception exception, long draftId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} comments left in Drafting by an earlier run to New")]
+    private static partial void LogRecovered(ILogger logger, int count);
+}

@@ -1,0 +1,78 @@
+using ShawBot.Engine.Tokenization;
+
+namespace ShawBot.Engine.Generation;
+
+/// <summary>
+/// The prompt layout, kept as files the user edits (prompts/instructions.txt and
+/// prompts/template.txt). The template holds {instructions}, {comment} and {reply}; a leading
+/// "&lt;s&gt;" stands for BOS (added once by the tokenizer, never by text) and a trailing "&lt;/s&gt;" for EOS.
+/// Training renders the whole template; generation renders the part before {reply}, less its
+/// trailing newlines, so the default gives
+/// <c>&lt;s&gt;[INST] {instructions} \n{comment} \n[/INST]</c> and <c>…[/INST]\n{reply}&lt;/s&gt;</c>.
+/// </summary>
+public sealed class PromptTemplate
+{
+    public const string InstructionsFile = "instructions.txt";
+    public const string TemplateFile = "template.txt";
+    public const string DefaultTemplate = "<s>[INST] {instructions} \n{comment} \n[/INST]\n{reply}</s>";
+    private const string Bos = "<s>", Eos = "</s>";
+
+    private readonly string _prefix;   // text before {reply}, with {instructions} filled in
+    private readonly string _suffix;   // text after {reply}, less a trailing </s>
+    private readonly bool _eosAfterReply;
+
+    public string Instructions { get; }
+    public string Template { get; }
+
+    public PromptTemplate(string instructions, string template)
+    {
+        ArgumentNullException.ThrowIfNull(instructions);
+        ArgumentNullException.ThrowIfNull(template);
+        Instructions = instructions; Template = template;
+        string t = template.StartsWith(Bos, StringComparison.Ordinal) ? template[Bos.Length..] : template;
+        int r = t.IndexOf("{reply}", StringComparison.Ordinal);
+        if (r < 0) throw new FormatException("prompt template has no {reply} placeholder");
+        if (t.IndexOf("{comment}", StringComparison.Ordinal) is var ci && (ci < 0 || ci > r))
+            throw new FormatException("prompt template needs {comment} before {reply}");
+        _prefix = t[..r].Replace("{instructions}", instructions, StringComparison.Ordinal);
+        string suffix = t[(r + "{reply}".Length)..];
+        _eosAfterReply = suffix.EndsWith(Eos, StringComparison.Ordinal);
+        _suffix = _eosAfterReply ? suffix[..^Eos.Length] : suffix;
+    }
+
+    /// <summary>Reads prompts/instructions.txt and prompts/template.txt (the default template when the latter is absent).</summary>
+    public static PromptTemplate Load(string promptsDirectory)
+    {
+        string ip = Path.Combine(promptsDirectory, InstructionsFile), tp = Path.Combine(promptsDirectory, TemplateFile);
+        if (!File.Exists(ip)) throw new FileNotFoundException($"prompt instructions not found: {ip}", ip);
+        string instructions = File.ReadAllText(ip).TrimEnd('\r', '\n');
+        string template = File.Exists(tp) ? File.ReadAllText(tp).TrimEnd('\r', '\n') : DefaultTemplate;
+        try { return new PromptTemplate(instructions, template); }
+        catch (FormatException e) { throw new FormatException($"{tp}: {e.Message}", e); }
+    }
+
+    /// <summary>The generation prompt text (without BOS).</summary>
+    public string RenderPrompt(string comment) => _prefix.Replace("{comment}", comment, StringComparison.Ordinal).TrimEnd('\n');
+
+    /// <summary>The full training text (without BOS/EOS).</summary>
+    public string RenderExample(string comment, string reply)
+        => _prefix.Replace("{comment}", comment, StringComparison.Ordinal) + reply + _suffix;
+
+    /// <summary>Token ids of the generation prompt: BOS (per tokenizer config) + prompt.</summary>
+    public int[] EncodePrompt(ITokenizer tokenizer, string comment) => tokenizer.Encode(RenderPrompt(comment), addSpecial: true);
+
+    /// <summary>
+    /// Token ids of a training example and how many of them are prompt (their labels become −100
+    /// when training on replies only). The prompt length is the common prefix of the prompt's and
+    /// the example's encodings, so a merge across the boundary cannot misalign the labels.
+    /// </summary>
+    public (int[] Ids, int PromptLength) EncodeExample(ITokenizer tokenizer, string comment, string reply)
+    {
+        var ids = new List<int>(tokenizer.Encode(RenderExample(comment, reply), addSpecial: true));
+        if (_eosAfterReply && (ids.Count == 0 || ids[^1] != tokenizer.EosId)) ids.Add(tokenizer.EosId);
+        int[] prompt = tokenizer.Encode(_prefix.Replace("{comment}", comment, StringComparison.Ordinal), addSpecial: true);
+        int n = 0;
+        while (n < prompt.Length && n < ids.Count && prompt[n] == ids[n]) n++;
+        return (ids.ToArray(), n);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using ShawBot.Engine.Model;
+using ShawBot.Engine.Tokenization;
+
+namespace ShawBot.Engine.Generation;
+
+public enum StopReason { EndOfSequence, StopString, MaxTokens, ContextFull, Cancelled }
+
+/// <summary>What a generation produced, with its timings.</summary>
+public sealed record GenerationResult(string Text, int[] Tokens, int PromptTokens, StopReason StopReason, TimeSpan PrefillTime, TimeSpan DecodeTime)
+{
+    public double PrefillTokensPerSecond => PromptTokens / Math.Max(PrefillTime.TotalSeconds, 1e-9);
+    public double DecodeTokensPerSecond => Tokens.Length / Math.Max(DecodeTime.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// KV-cached generation: prefill the prompt, then one token at a time, streaming text as soon as it
+/// is complete (never half a UTF-8 character, never the start of a stop string that may still
+/// match). One generation at a time per instance; the session and buffers are reused.
+/// </summary>
+public sealed class TextGenerator
+{
+    private readonly LlamaModel _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly InferenceSession _session;
+    private readonly float[] _logits;
+    private readonly SemaphoreSlim _busy = new(1, 1);
+
+    public TextGenerator(LlamaModel model, ITokenizer tokenizer, int contextTokens = 2048)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _session = new InferenceSession(model, Math.Min(contextTokens, model.Rope.MaxPositions));
+        _logits = new float[model.Config.VocabSize];
+    }
+
+    public LlamaModel Model => _model;
+    public ITokenizer Tokenizer => _tokenizer;
+    public int ContextTokens => _session.MaxTokens;
+
+    public GenerationResult Generate(IReadOnlyList<int> prompt, SamplingOptions options, ILoraDelta? lora = null,
+        Action<string>? onText = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens", nameof(prompt));
+        if (prompt.Count >= _session.MaxTokens)
+            throw new ArgumentException($"the prompt has {prompt.Count} tokens; the context holds {_session.MaxTokens}", nameof(prompt));
+        _busy.Wait(cancellationToken);
+        try { return Run(prompt, options, lora, onText, cancellationToken); }
+        finally { _busy.Release(); }
+    }
+
+    private GenerationResult Run(IReadOnlyList<int> prompt, SamplingOptions o, ILoraDelta? lora, Action<string>? onText, CancellationToken ct)
+    {
+        var sampler = new Sampler(o, _model.Config.VocabSize);
+        var seen = new HashSet<int>(prompt);
+        var output = new List<int>();
+        var decoder = _tokenizer.CreateIncrementalDecoder(skipSpecial: true);
+        var text = new System.Text.StringBuilder();
+        int emitted = 0, maxStop = o.StopStrings.Count == 0 ? 0 : o.StopStrings.Max(s => s.Length);
+        var eos = new HashSet<int>(_model.Config.EosTokenIds) { _tokenizer.EosId };
+
+        _session.Reset();
+        var sw = Stopwatch.StartNew();
+        _session.Forward(prompt.ToArray(), _logits, false, lora);
+        TimeSpan prefill = sw.Elapsed;
+        sw.Restart();
+        StopReason reason = StopReason.MaxTokens;
+        int cut = -1;
+        for (int step = 0; step < o.MaxNewTokens; step++)
+        {
+            if (ct.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            int next = sampler.Next(_logits, seen);
+            if (eos.Contains(next)) { reason = StopReason.EndOfSequence; break; }
+            output.Add(next); seen.Add(next);
+            text.Append(decoder.Push(next));
+            if (maxStop > 0 && (cut = FindStop(text, o.StopStrings, Math.Max(0, emitted - maxStop))) >= 0)
+            {
+                reason = StopReason.StopString; break;
+            }
+            // Hold back the tail that could still grow into a stop string.
+            int safe = text.Length - HeldBack(text, o.StopStrings);
+            if (safe > emitted) { onText?.Invoke(text.ToString(emitted, safe - emitted)); emitted = safe; }
+            if (_session.Position >= _session.MaxTokens) { reason = StopReason.ContextFull; break; }
+            _session.Forward([next], _logits, false, lora);
+        }
+        if (reason != StopReason.StopString) text.Append(decoder.Flush());
+        string final = cut >= 0 ? text.ToString(0, cut) : text.ToString();
+        if (final.Length > emitted) onText?.Invoke(final[emitted..]);
+        return new GenerationResult(final, output.ToArray(), prompt.Count, reason, prefill, sw.Elapsed);
+    }
+
+    private static int FindStop(System.Text.StringBuilder text, IReadOnlyList<string> stops, int from)
+    {
+        string s = text.ToString(from, text.Length - from);
+        int best = -1;
+        foreach (var stop in stops)
+        {
+            if (stop.Length == 0) continue;
+            int i = s.IndexOf(stop, StringComparison.Ordinal);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best < 0 ? -1 : from + best;
+    }
+
+    /// <summary>Length of the longest suffix of text that is a proper prefix of a stop string.</summary>
+    private static int HeldBack(System.Text.StringBuilder text, IReadOnlyList<string> stops)
+    {
+        int held = 0;
+        foreach (var stop in stops)
+            for (int len = Math.Min(stop.Length - 1, text.Length); len > held; len--)
+            {
+                bool match = true;
+                for (int i = 0; i < len && match; i++) match = text[text.Length - len + i] == stop[i];
+                if (match) { held = len; break; }
+            }
+        return held;
+    }
+}

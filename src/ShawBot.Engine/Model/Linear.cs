@@ -1,0 +1,64 @@
+using ShawBot.Engine.Kernels;
+
+namespace ShawBot.Engine.Model;
+
+/// <summary>The projections of a decoder layer, in the order PEFT names them.</summary>
+public enum Projection { Q, K, V, O, Gate, Up, Down }
+
+/// <summary>A frozen weight W [Out, In] that computes y (+)= x · Wᵀ; dense fp32 or 4-bit.</summary>
+public interface ILinear : IDisposable
+{
+    int InFeatures { get; }
+    int OutFeatures { get; }
+    /// <summary>Bytes held for the weight (and its statistics).</summary>
+    long SizeInBytes { get; }
+    /// <summary>x [m, In] with row stride ldx, y [m, Out] with row stride ldy.</summary>
+    void Forward(ReadOnlySpan<float> x, int m, int ldx, Span<float> y, int ldy, bool accumulate);
+    /// <summary>dx [m, In] (+)= dy [m, Out] · W: the input gradient through the frozen weight.</summary>
+    void BackwardInput(ReadOnlySpan<float> dy, int m, int lddy, Span<float> dx, int lddx, bool accumulate);
+    /// <summary>Row-major fp32 copy of W [Out, In] (merging, saving, tests).</summary>
+    float[] ToDense();
+}
+
+/// <summary>An fp32 weight packed for the GEMM micro-kernel; the transpose is packed lazily for backward.</summary>
+public sealed class DenseLinear : ILinear
+{
+    private readonly PackedMatrix _w;
+    private PackedMatrix? _wt;   // Wᵀ [In, Out], built on the first backward call (training only)
+    private readonly object _gate = new();
+
+    public DenseLinear(PackedMatrix w) => _w = w;
+
+    public static DenseLinear FromRowMajor(ReadOnlySpan<float> w, int outFeatures, int inFeatures)
+        => new(PackedMatrix.FromRowMajor(w, outFeatures, inFeatures));
+
+    public int InFeatures => _w.K;
+    public int OutFeatures => _w.N;
+    public long SizeInBytes => _w.SizeInBytes + (_wt?.SizeInBytes ?? 0);
+    public PackedMatrix Packed => _w;
+
+    public void Forward(ReadOnlySpan<float> x, int m, int ldx, Span<float> y, int ldy, bool accumulate)
+        => MatMul.Forward(x, m, ldx, _w, y, ldy, accumulate);
+
+    public void BackwardInput(ReadOnlySpan<float> dy, int m, int lddy, Span<float> dx, int lddx, bool accumulate)
+    {
+        if (_wt == null)
+            lock (_gate)
+            {
+                if (_wt == null)
+                {
+                    float[] w = _w.ToRowMajor();
+                    var t = new float[w.Length];
+                    int n = _w.N, k = _w.K;
+                    for (int i = 0; i < n; i++)
+                        for (int j = 0; j < k; j++) t[(long)j * n + i] = w[(long)i * k + j];
+                    _wt = PackedMatrix.FromRowMajor(t, k, n);
+                }
+            }
+        MatMul.Forward(dy, m, lddy, _wt, dx, lddx, accumulate);
+    }
+
+    public float[] ToDense() => _w.ToRowMajor();
+
+    public void Dispose() { _w.Dispose(); _wt?.Dispose(); }
+}

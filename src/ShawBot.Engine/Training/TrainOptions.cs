@@ -1,0 +1,65 @@
+using ShawBot.Engine.Lora;
+
+namespace ShawBot.Engine.Training;
+
+public enum LrSchedule { Constant, Cosine, Linear }
+
+/// <summary>
+/// Trainer settings. Defaults follow the reference PEFT workflow: lr 2e-4, batch 4, gradient
+/// accumulation 4, 10 epochs, 2 warmup steps, weight decay 0.01, max grad norm 1, eval and save
+/// every epoch, the best adapter kept.
+/// </summary>
+public sealed record TrainOptions
+{
+    public LoraConfig Lora { get; init; } = new() { Rank = 8, Alpha = 32, TargetModules = ["q_proj"], Dropout = 0.05 };
+    public float LearningRate { get; init; } = 2e-4f;
+    public int BatchSize { get; init; } = 4;
+    public int GradientAccumulation { get; init; } = 4;
+    public int Epochs { get; init; } = 10;
+    public int WarmupSteps { get; init; } = 2;
+    public LrSchedule Schedule { get; init; } = LrSchedule.Constant;
+    public float MaxGradNorm { get; init; } = 1f;
+    public AdamWOptions Optimizer { get; init; } = new() { WeightDecay = 0.01f, EightBit = true };
+    public int MaxLength { get; init; } = 512;
+    public double EvalFraction { get; init; } = 0.1;
+    public bool TrainOnPrompt { get; init; }
+    public bool GradientCheckpointing { get; init; } = true;
+    public ulong Seed { get; init; } = 42;
+    /// <summary>Stop after this many optimizer steps (0 = run all epochs); for tests and quick runs.</summary>
+    public int MaxSteps { get; init; }
+
+    public void Validate()
+    {
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be > 0");
+        if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be > 0");
+        if (GradientAccumulation <= 0) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "gradient accumulation must be > 0");
+        if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be > 0");
+        if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "warmup steps must be ≥ 0");
+        if (MaxLength < 32) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "max length must be ≥ 32");
+        if (EvalFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(EvalFraction), EvalFraction, "eval fraction must be in [0, 1)");
+        Lora.Validate("training options");
+    }
+
+    /// <summary>HF's schedules: linear warmup over WarmupSteps, then constant, cosine or linear decay to 0 (step is 0-based).</summary>
+    public float LearningRateAt(int step, int totalSteps)
+    {
+        if (step < WarmupSteps) return LearningRate * step / Math.Max(1, WarmupSteps);
+        double progress = (double)(step - WarmupSteps) / Math.Max(1, totalSteps - WarmupSteps);
+        return Schedule switch
+        {
+            LrSchedule.Cosine => (float)(LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)))),
+            LrSchedule.Linear => (float)(LearningRate * Math.Max(0, 1 - progress)),
+            _ => LearningRate,
+        };
+    }
+}
+
+/// <summary>Progress of a run, reported after every optimizer step and evaluation.</summary>
+public sealed record TrainProgress(int Step, int TotalSteps, int Epoch, double TrainLoss, double? EvalLoss, double TokensPerSecond, TimeSpan Elapsed, float LearningRate)
+{
+    public TimeSpan Eta => Step == 0 ? TimeSpan.Zero : Elapsed / Step * (TotalSteps - Step);
+}
+
+/// <summary>What a run produced.</summary>
+public sealed record TrainResult(int Steps, double FinalTrainLoss, double? BestEvalLoss, int BestEpoch, IReadOnlyList<double> TrainLosses,
+    IReadOnlyList<double> EvalLosses, bool Completed, string OutputDirectory);

@@ -1,0 +1,177 @@
+using ShawBot.Engine.Kernels;
+using ShawBot.Engine.Lora;
+using ShawBot.Engine.Model;
+
+namespace ShawBot.Engine.Training;
+
+/// <summary>
+/// Forward and hand-written backward of the decoder over a batch of B sequences of T tokens
+/// (rows n = b·T + t), accumulating d loss / d θ into the LoRA adapter's gradient buffer (and,
+/// in full mode, into <see cref="FullGradients"/>). The backward calls each kernel's Backward in
+/// reverse order of the forward. With checkpointing, only each layer's input is kept and the
+/// layer is recomputed just before its backward; otherwise every layer keeps its activations.
+/// All buffers are allocated here, once, for the largest batch.
+/// </summary>
+public sealed partial class TrainingGraph
+{
+    private sealed class LayerActs
+    {
+        public float[] H1 = [], Rstd1 = [], Q = [], K = [], V = [], Probs = [], Att = [], XMid = [], H2 = [], Rstd2 = [], Gate = [], Up = [], M = [];
+    }
+
+    private readonly LlamaModel _model;
+    private readonly LoraAdapter? _lora;
+    private readonly ModelConfig _c;
+    private readonly int _maxN, _maxT;
+    private readonly LayerActs[] _acts;
+    private readonly float[][] _xs;          // (L + 1) × (N, C): input of each layer, then the last output
+    private readonly float[] _hF, _rstdF;    // (N, C), (N)
+    private readonly float[] _logits;        // (N, V), reused for dlogits
+    private readonly int[] _targets, _positions;
+    private readonly float[] _dx, _dh, _dq, _dk, _dv, _datt, _dgate, _dup, _dm, _normScratch, _xScratch;
+
+    public bool Checkpointing { get; }
+    /// <summary>Full mode: weight gradients of the base (else null and the base is frozen).</summary>
+    public FullGradients? FullGradients { get; }
+
+    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        if (lora == null && full == null) throw new ArgumentException("nothing to train: give a LoRA adapter or full-mode gradients");
+        _lora = lora; FullGradients = full; Checkpointing = checkpointing;
+        _c = model.Config;
+        _maxT = maxSeq; _maxN = maxBatch * maxSeq;
+        int n = _maxN, c = _c.HiddenSize, qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, inter = _c.IntermediateSize;
+        _acts = new LayerActs[checkpointing ? 1 : _c.NumLayers];
+        for (int i = 0; i < _acts.Length; i++)
+            _acts[i] = new LayerActs
+            {
+                H1 = new float[n * c], Rstd1 = new float[n], Q = new float[n * qd], K = new float[n * kvd], V = new float[n * kvd],
+                Probs = new float[(long)maxBatch * _c.NumHeads * maxSeq * maxSeq], Att = new float[n * qd], XMid = new float[n * c],
+                H2 = new float[n * c], Rstd2 = new float[n], Gate = new float[n * inter], Up = new float[n * inter], M = new float[n * inter],
+            };
+        _xs = new float[_c.NumLayers + 1][];
+        for (int i = 0; i <= _c.NumLayers; i++) _xs[i] = new float[n * c];
+        _hF = new float[n * c]; _rstdF = new float[n];
+        _logits = new float[(long)n * _c.VocabSize];
+        _targets = new int[n]; _positions = new int[n];
+        _dx = new float[n * c]; _dh = new float[n * c]; _dq = new float[n * qd]; _dk = new float[n * kvd]; _dv = new float[n * kvd];
+        _datt = new float[n * qd]; _dgate = new float[n * inter]; _dup = new float[n * inter]; _dm = new float[n * inter];
+        _normScratch = new float[Math.Max(c, 1)]; _xScratch = new float[n * c];
+    }
+
+    public LlamaModel Model => _model;
+
+    /// <summary>
+    /// Loss over the batch (sum and count of non-ignored shifted labels). When <paramref name="backward"/>,
+    /// gradients of (mean loss · gradScale) are added to the adapter's (and full-mode) gradient buffers.
+    /// </summary>
+    public (double Sum, int Count) Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> labels, int b, int t, bool backward, float gradScale = 1f)
+    {
+        int n = b * t, c = _c.HiddenSize, v = _c.VocabSize;
+        if (t > _maxT || n > _maxN) throw new ArgumentException($"batch [{b}, {t}] exceeds the graph's [{_maxN / _maxT}, {_maxT}]");
+        if (tokens.Length != n || labels.Length != n) throw new ArgumentException($"tokens and labels must hold [{b}, {t}] = {n} values");
+        for (int i = 0; i < n; i++)
+            if ((uint)tokens[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id outside [0, {v})");
+        for (int s = 0; s < b; s++) for (int i = 0; i < t; i++) _positions[s * t + i] = i;
+        CrossEntropy.ShiftLabels(labels, b, t, _targets);
+
+        for (int i = 0; i < n; i++) _model.Embedding.AsSpan(tokens[i] * c, c).CopyTo(_xs[0].AsSpan(i * c, c));
+        for (int l = 0; l < _c.NumLayers; l++)
+            LayerForward(l, _acts[Checkpointing ? 0 : l], _xs[l], _xs[l + 1], b, t);
+        float eps = (float)_c.RmsNormEps;
+        RmsNorm.Forward(_xs[_c.NumLayers].AsSpan(0, n * c), _model.FinalNorm, _hF, _rstdF, n, c, eps);
+        _model.LmHead.Forward(_hF, n, c, _logits, v, false);
+        var (sum, count) = CrossEntropy.Forward(_logits, _targets.AsSpan(0, n), v, backward ? _logits : default, gradScale);
+        if (!backward || count == 0) return (sum, count);
+
+        // Head: dhF = dlogits · W_lm; dx = RMSNorm'(dhF).
+        _model.LmHead.BackwardInput(_logits, n, v, _dh, c, false);
+        FullGradients?.AccumulateHead(_logits, _hF, n);
+        Array.Clear(_dx, 0, n * c);
+        RmsNorm.Backward(_dh, _xs[_c.NumLayers], _model.FinalNorm, _rstdF, _dx, FullGradients is { } fgF ? fgF.FinalNorm : default, _normScratch, n, c);
+        for (int l = _c.NumLayers - 1; l >= 0; l--)
+        {
+            var acts = _acts[Checkpointing ? 0 : l];
+            if (Checkpointing) LayerForward(l, acts, _xs[l], _xScratch, b, t);
+            LayerBackward(l, acts, _xs[l], b, t);
+        }
+        FullGradients?.AccumulateEmbedding(tokens, _dx, n, c);
+        return (sum, count);
+    }
+
+    private void Linear(int l, Projection p, ReadOnlySpan<float> x, int n, Span<float> y, bool accumulate)
+    {
+        var w = _model.Layers[l][p];
+        w.Forward(x, n, w.InFeatures, y, w.OutFeatures, accumulate);
+        _lora?.Apply(l, p, x, n, w.InFeatures, y, w.OutFeatures);
+    }
+
+    /// <summary>dx (+)= dy · W (+ LoRA's part); weight gradients for LoRA and, in full mode, W.</summary>
+    private void LinearBackward(int l, Projection p, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, Span<float> dx, bool accumulate)
+    {
+        var w = _model.Layers[l][p];
+        w.BackwardInput(dy, n, w.OutFeatures, dx, w.InFeatures, accumulate);
+        _lora?.Backward(l, p, x, n, w.InFeatures, dy, w.OutFeatures, dx, w.InFeatures);
+        FullGradients?.AccumulateLinear(l, p, dy, x, n);
+    }
+
+    private void LayerForward(int l, LayerActs a, float[] xIn, float[] xOut, int b, int t)
+    {
+        var w = _model.Layers[l];
+        int n = b * t, c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
+        int qd = nh * hs, kvd = nkv * hs, inter = _c.IntermediateSize;
+        float eps = (float)_c.RmsNormEps;
+        ReadOnlySpan<int> pos = _positions.AsSpan(0, n);
+        RmsNorm.Forward(xIn.AsSpan(0, n * c), w.InputNorm, a.H1, a.Rstd1, n, c, eps);
+        Linear(l, Projection.Q, a.H1, n, a.Q, false);
+        Linear(l, Projection.K, a.H1, n, a.K, false);
+        Linear(l, Projection.V, a.H1, n, a.V, false);
+        _model.Rope.Forward(a.Q, n, nh, qd, pos);
+        _model.Rope.Forward(a.K, n, nkv, kvd, pos);
+        var shape = new Attention.Shape(t, 0, nh, nkv, hs, qd, kvd, qd);
+        for (int s = 0; s < b; s++)
+            Attention.Forward(a.Q.AsSpan(s * t * qd, t * qd), a.K.AsSpan(s * t * kvd, t * kvd), a.V.AsSpan(s * t * kvd, t * kvd),
+                a.Att.AsSpan(s * t * qd, t * qd), a.Probs.AsSpan(s * nh * t * t, nh * t * t), shape);
+        xIn.AsSpan(0, n * c).CopyTo(a.XMid);
+        Linear(l, Projection.O, a.Att, n, a.XMid, true);
+        RmsNorm.Forward(a.XMid.AsSpan(0, n * c), w.PostAttentionNorm, a.H2, a.Rstd2, n, c, eps);
+        Linear(l, Projection.Gate, a.H2, n, a.Gate, false);
+        Linear(l, Projection.Up, a.H2, n, a.Up, false);
+        SwiGlu.Forward(a.Gate.AsSpan(0, n * inter), a.Up.AsSpan(0, n * inter), a.M);
+        a.XMid.AsSpan(0, n * c).CopyTo(xOut);
+        Linear(l, Projection.Down, a.M, n, xOut, true);
+    }
+
+    /// <summary>_dx holds d loss / d (layer output) on entry and d loss / d (layer input) on exit.</summary>
+    private void LayerBackward(int l, LayerActs a, float[] xIn, int b, int t)
+    {
+        var w = _model.Layers[l];
+        int n = b * t, c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
+        int qd = nh * hs, kvd = nkv * hs, inter = _c.IntermediateSize;
+        ReadOnlySpan<int> pos = _positions.AsSpan(0, n);
+        var fg = FullGradients;
+
+        // MLP: out = xMid + down(m), m = silu(gate) ⊙ up, gate/up = W h2, h2 = rmsnorm(xMid).
+        LinearBackward(l, Projection.Down, a.M, _dx, n, _dm, false);
+        SwiGlu.Backward(_dm.AsSpan(0, n * inter), a.Gate.AsSpan(0, n * inter), a.Up.AsSpan(0, n * inter), _dgate, _dup);
+        LinearBackward(l, Projection.Gate, a.H2, _dgate, n, _dh, false);
+        LinearBackward(l, Projection.Up, a.H2, _dup, n, _dh, true);
+        RmsNorm.Backward(_dh, a.XMid, w.PostAttentionNorm, a.Rstd2, _dx, fg is null ? default : fg.PostNorm(l), _normScratch, n, c);
+
+        // Attention: xMid = xIn + o(att), att = attn(rope(q), rope(k), v), q/k/v = W h1, h1 = rmsnorm(xIn).
+        LinearBackward(l, Projection.O, a.Att, _dx, n, _datt, false);
+        Array.Clear(_dk, 0, n * kvd); Array.Clear(_dv, 0, n * kvd);
+        var shape = new Attention.Shape(t, 0, nh, nkv, hs, qd, kvd, qd);
+        for (int s = 0; s < b; s++)
+            AttentionGrad.Backward(a.Q.AsSpan(s * t * qd, t * qd), a.K.AsSpan(s * t * kvd, t * kvd), a.V.AsSpan(s * t * kvd, t * kvd),
+                a.Probs.AsSpan(s * nh * t * t, nh * t * t), _datt.AsSpan(s * t * qd, t * qd),
+                _dq.AsSpan(s * t * qd, t * qd), _dk.AsSpan(s * t * kvd, t * kvd), _dv.AsSpan(s * t * kvd, t * kvd), shape);
+        _model.Rope.Backward(_dq, n, nh, qd, pos);
+        _model.Rope.Backward(_dk, n, nkv, kvd, pos);
+        LinearBackward(l, Projection.Q, a.H1, _dq, n, _dh, false);
+        LinearBackward(l, Projection.K, a.H1, _dk, n, _dh, true);
+        LinearBackward(l, Projection.V, a.H1, _dv, n, _dh, true);
+        RmsNorm.Backward(_dh, xIn, w.InputNorm, a.Rstd1, _dx, fg is null ? default : fg.InputNorm(l), _normScratch, n, c);
+    }
+}

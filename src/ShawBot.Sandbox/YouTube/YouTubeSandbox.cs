@@ -1,0 +1,236 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ShawBot.Sandbox.YouTube;
+
+/// <summary>Settings for <see cref="YouTubeSandbox"/>.</summary>
+public sealed record YouTubeSandboxOptions
+{
+    /// <summary>0 picks a free port; the actual one is in <see cref="YouTubeSandbox.BaseUri"/>.</summary>
+    public int Port { get; init; }
+
+    public string ChannelId { get; init; } = "UCshawbotSandboxChannel0";
+
+    public string OwnerName { get; init; } = "Shaw Talebi";
+
+    /// <summary>Videos that seed comments without a videoId are spread over.</summary>
+    public int DefaultVideoCount { get; init; } = 5;
+
+    /// <summary>Quota units per day before 403 quotaExceeded; null for no limit.</summary>
+    public int? DailyQuota { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where Kestrel's own logs go; null for none.</summary>
+    public ILoggerProvider? LoggerProvider { get; init; }
+}
+
+/// <summary>
+/// A loopback stand-in for the YouTube Data API v3 (commentThreads.list, comments.list, comments.insert)
+/// with the real JSON shapes, paging and error bodies, plus an admin API under /admin.
+/// </summary>
+public sealed partial class YouTubeSandbox : IAsyncDisposable
+{
+    private readonly YouTubeSandboxOptions _options;
+    private readonly List<(SandboxFault Fault, int Remaining)> _faults = [];
+    private WebApplication? _app;
+    private int _quotaUsed;
+    private long _requests;
+
+    public YouTubeSandbox(YouTubeSandboxOptions? options = null)
+    {
+        _options = options ?? new YouTubeSandboxOptions();
+        Data = new SandboxData(_options.ChannelId, _options.OwnerName, _options.DefaultVideoCount, _options.Time);
+    }
+
+    /// <summary>Root URI to give the client as BaseClientService.Initializer.BaseUri ("http://127.0.0.1:port/").</summary>
+    public Uri BaseUri { get; private set; } = new("http://127.0.0.1/");
+
+    public string ChannelId => _options.ChannelId;
+
+    public string OwnerName => _options.OwnerName;
+
+    /// <summary>Quota units spent by successful and failed API calls (as YouTube counts them).</summary>
+    public int QuotaUsed => Volatile.Read(ref _quotaUsed);
+
+    /// <summary>API requests received (admin calls excluded).</summary>
+    public long RequestCount => Interlocked.Read(ref _requests);
+
+    public int ThreadCount => Data.ThreadCount;
+
+    internal SandboxData Data { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is not null)
+        {
+            throw new InvalidOperationException("The sandbox is already started.");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(YouTubeSandbox).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        if (_options.LoggerProvider is { } provider)
+        {
+            builder.Logging.AddProvider(provider);
+        }
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+        });
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));
+        var app = builder.Build();
+        MapApi(app);
+        MapAdmin(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        BaseUri = new Uri(address.TrimEnd('/') + "/");
+        _app = app;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Adds one top-level comment now.</summary>
+    public SandboxComment AddComment(SeedComment seed, string? authorChannelId = null)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        return Data.AddTopLevel(seed, authorChannelId);
+    }
+
+    /// <summary>Adds all seeds now, in order (the last is the newest).</summary>
+    public IReadOnlyList<SandboxComment> Seed(IEnumerable<SeedComment> seeds) => [.. seeds.Select(s => AddComment(s))];
+
+    /// <summary>Adds the seeds one at a time, <paramref name="interval"/> apart, as if viewers were commenting.</summary>
+    public async Task TrickleAsync(IEnumerable<SeedComment> seeds, TimeSpan interval, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var first = true;
+        foreach (var seed in seeds)
+        {
+            if (!first)
+            {
+                await Task.Delay(interval, _options.Time, cancellationToken).ConfigureAwait(false);
+            }
+
+            first = false;
+            AddComment(seed);
+        }
+    }
+
+    /// <summary>Posts a reply as the channel owner directly (as if the creator answered by hand).</summary>
+    public SandboxComment? AddOwnerReply(string threadId, string text) => Data.AddReply(threadId, ChannelId, OwnerName, text);
+
+    /// <summary>Every reply the channel owner has on any thread, oldest first.</summary>
+    public IReadOnlyList<SandboxComment> OwnerReplies() => Data.RepliesBy(ChannelId);
+
+    public void SetCommentsDisabled(string videoId, bool disabled)
+    {
+        var video = Data.Video(videoId) ?? throw new ArgumentException($"no video {videoId}", nameof(videoId));
+        lock (Data)
+        {
+            video.CommentsDisabled = disabled;
+        }
+    }
+
+    public IReadOnlyList<string> VideoIds() => [.. Data.Videos().Select(v => v.Id)];
+
+    public void InjectFault(SandboxFault fault)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        lock (_faults)
+        {
+            _faults.Add((fault, fault.Count));
+        }
+    }
+
+    public void ClearFaults()
+    {
+        lock (_faults)
+        {
+            _faults.Clear();
+        }
+    }
+
+    public IReadOnlyList<SandboxFault> ActiveFaults()
+    {
+        lock (_faults)
+        {
+            return [.. _faults.Select(f => f.Fault with { Count = f.Remaining })];
+        }
+    }
+
+    /// <summary>Takes the first fault that applies to <paramref name="target"/>, counting it down.</summary>
+    private SandboxFault? NextFault(FaultTarget target)
+    {
+        lock (_faults)
+        {
+            for (var i = 0; i < _faults.Count; i++)
+            {
+                var (fault, remaining) = _faults[i];
+                if (fault.Target != FaultTarget.Any && fault.Target != target)
+                {
+                    continue;
+                }
+
+                if (remaining > 0)
+                {
+                    remaining--;
+                    if (remaining == 0)
+                    {
+                        _faults.RemoveAt(i);
+                    }
+                    else
+                    {
+                        _faults[i] = (fault, remaining);
+                    }
+                }
+
+                return fault;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Charges quota as YouTube does; false when the daily quota is spent.</summary>
+    private bool TryChargeQuota(int units)
+    {
+        if (_options.DailyQuota is not { } limit)
+        {
+            Interlocked.Add(ref _quotaUsed, units);
+            return true;
+        }
+
+        lock (_faults)
+        {
+            if (_quotaUsed + units > limit)
+            {
+                return false;
+            }
+
+            _quotaUsed += units;
+            return true;
+        }
+    }
+
+    /// <summary>Resets the quota counter (the sandbox's "midnight Pacific").</summary>
+    public void ResetQuota() => Interlocked.Exchange(ref _quotaUsed, 0);
+}

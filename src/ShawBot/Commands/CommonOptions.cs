@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ShawBot.Engine.Generation;
+using ShawBot.Engine.Model;
+
+namespace ShawBot.Cli.Commands;
+
+/// <summary>Options several commands share, and where to find prompts/.</summary>
+internal static class CommonOptions
+{
+    public static Option<DirectoryInfo> Model(bool required = true) => new("--model")
+    {
+        Description = "Hugging Face model folder: config.json, *.safetensors (or shards + index), tokenizer.json or tokenizer.model",
+        Required = required,
+    };
+
+    public static Option<DirectoryInfo?> Adapter() => new("--adapter") { Description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors)" };
+
+    public static Option<DirectoryInfo?> Prompts() => new("--prompts")
+    {
+        Description = "folder with instructions.txt and template.txt (default: ./prompts, else the one shipped with shawbot)",
+    };
+
+    public static Option<string> Quantize() => new Option<string>("--quantize")
+    {
+        Description = "hold linear weights as: none (fp32), nf4 or fp4 (bitsandbytes 4-bit, quantized while loading)",
+        DefaultValueFactory = _ => "none",
+    }.AcceptOnlyFromAmong("none", "nf4", "fp4");
+
+    public static WeightFormat ParseFormat(string? s) => s switch
+    {
+        "nf4" => WeightFormat.Nf4,
+        "fp4" => WeightFormat.Fp4,
+        _ => WeightFormat.Float32,
+    };
+
+    public static PromptTemplate LoadPrompts(DirectoryInfo? dir)
+    {
+        if (dir != null) return PromptTemplate.Load(dir.FullName);
+        foreach (var candidate in new[] { Path.Combine(Environment.CurrentDirectory, "prompts"), Path.Combine(AppContext.BaseDirectory, "prompts") })
+            if (File.Exists(Path.Combine(candidate, PromptTemplate.InstructionsFile)))
+                return PromptTemplate.Load(candidate);
+        throw new FileNotFoundException("no prompts/instructions.txt in the current folder or beside shawbot; pass --prompts DIR");
+    }
+
+    /// <summary>Runs a command body, turning expected failures (bad files, bad options) into one red line and exit code 1.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try { return await body(); }
+        catch (OperationCanceledException) { Console.Error.WriteLine("cancelled"); return 130; }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException
+                                       or UnauthorizedAccessException or NotSupportedException or KeyNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}
