@@ -17,6 +17,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.020",
     ["ShawBot:YouTube:RequestTimeout"] = "00:00:05",
     ["ShawBot:Poller:Interval"] = "00:00:00.200",
+    ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
     ["ShawBot:Drafter:Interval"] = "00:00:00.200",
     ["ShawBot:Publisher:Interval"] = "00:00:00.100",
     ["ShawBot:Loops:InitialBackoff"] = "00:00:00.050",

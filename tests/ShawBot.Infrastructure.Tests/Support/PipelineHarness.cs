@@ -29,6 +29,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["ShawBot:YouTube:MaxRetries"] = "2",
         ["ShawBot:YouTube:RequestTimeout"] = "00:00:02",
         ["ShawBot:Poller:Interval"] = "00:00:00.100",
+        ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
         ["ShawBot:Drafter:Interval"] = "00:00:00.100",
         ["ShawBot:Publisher:Interval"] = "00:00:00.050",
         ["ShawBot:Loops:InitialBackoff"] = "00:00:00.020",
@@ -60,6 +61,22 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public async Task<int> CountAsync(CommentState state) =>
         (await Store.CountByStateAsync(CancellationToken.None))[state];
+
+    public async Task<string> DescribeAsync() =>
+        string.Join(", ", (await Store.CountByStateAsync(CancellationToken.None)).Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
+
+    /// <summary>Waits for <paramref name="condition"/>; on timeout the failure names the state counts.</summary>
+    public async Task WaitAsync(Func<PipelineHarness, Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await Wait.UntilAsync(() => condition(this), timeout, what);
+        }
+        catch (Xunit.Sdk.FailException)
+        {
+            Assert.Fail($"Timed out waiting for {what}; states: {await DescribeAsync()}");
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
