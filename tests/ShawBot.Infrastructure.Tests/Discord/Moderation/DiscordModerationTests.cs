@@ -2,11 +2,13 @@ using System.Text.Json.Nodes;
 using ShawBot.Core.Domain;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Sandbox.Discord;
+using ShawBot.Infrastructure.Tests.Discord;
 using Xunit.Abstractions;
 
 namespace ShawBot.Infrastructure.Tests.Discord.Moderation;
 
 /// <summary>Moderation through Discord buttons, modal and slash commands, end to end on the sandboxes.</summary>
+[Collection(DiscordTimingCollection.Name)]
 public sealed class DiscordModerationTests(ITestOutputHelper output)
 {
     private const ulong Channel = ModerationHost.ReviewChannel;
