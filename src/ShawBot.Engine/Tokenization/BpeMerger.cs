@@ -31,6 +31,7 @@ internal sealed class BpeMerger
     private readonly int[]? _byteIds;
     private readonly int _unkId;
     private readonly bool _fuseUnk;
+    private readonly bool _splitBeforeSpaceSymbol;
     // SentencePiece UNUSED pieces: a merge that produces one is undone at the end.
     private readonly bool[]? _unused;
     // SentencePiece user-defined pieces by first char, longest first.
@@ -64,6 +65,7 @@ internal sealed class BpeMerger
         _unkId = unkId;
         _fuseUnk = fuseUnk;
         _unused = unused;
+        _splitBeforeSpaceSymbol = IsSplitBeforeSpaceSymbolSafe(vocab, merges, frozenPieces);
         if (frozenPieces is { Count: > 0 })
         {
             _frozenByFirstChar = frozenPieces
@@ -73,10 +75,78 @@ internal sealed class BpeMerger
         }
     }
 
+    /// <summary>
+    /// Cutting before a "▁" that follows another char cannot change the result when no merge rule
+    /// has a left piece ending in a non-"▁" char and a right piece starting with "▁", no
+    /// user-defined piece spans such a point, and "▁" itself is a piece (so UNK fusing stops there).
+    /// </summary>
+    private static bool IsSplitBeforeSpaceSymbolSafe(
+        Dictionary<string, int> vocab,
+        Dictionary<long, MergeRule> merges,
+        IReadOnlyList<(string Piece, int Id)>? frozenPieces)
+    {
+        const char Space = TextNormalizer.SpaceSymbol;
+        if (!vocab.ContainsKey(Space.ToString()))
+        {
+            return false;
+        }
+
+        var endsWithOther = new HashSet<int>();
+        var startsWithSpace = new HashSet<int>();
+        foreach (var (piece, id) in vocab)
+        {
+            if (piece.Length > 0 && piece[^1] != Space)
+            {
+                endsWithOther.Add(id);
+            }
+
+            if (piece.Length > 0 && piece[0] == Space)
+            {
+                startsWithSpace.Add(id);
+            }
+        }
+
+        foreach (long key in merges.Keys)
+        {
+            if (endsWithOther.Contains((int)(key >> 32)) && startsWithSpace.Contains((int)(uint)key))
+            {
+                return false;
+            }
+        }
+
+        return frozenPieces is null || !frozenPieces.Any(p => p.Piece.AsSpan(1).Contains(Space));
+    }
+
     public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
-    /// <summary>Appends the ids of one normalized word to <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Appends the ids of one normalized word to <paramref name="output"/>. When no merge can
+    /// join a symbol ending in a non-"▁" char to one starting with "▁" (true of Llama and Mistral
+    /// vocabularies, checked at load), the word is cut before each such "▁" and the pieces merged
+    /// separately: the result is the same, and each heap stays a few entries deep.
+    /// </summary>
     public void Encode(ReadOnlySpan<char> word, List<int> output)
+    {
+        if (!_splitBeforeSpaceSymbol)
+        {
+            EncodeChunk(word, output);
+            return;
+        }
+
+        int start = 0;
+        for (int i = 1; i < word.Length; i++)
+        {
+            if (word[i] == TextNormalizer.SpaceSymbol && word[i - 1] != TextNormalizer.SpaceSymbol)
+            {
+                EncodeChunk(word[start..i], output);
+                start = i;
+            }
+        }
+
+        EncodeChunk(word[start..], output);
+    }
+
+    private void EncodeChunk(ReadOnlySpan<char> word, List<int> output)
     {
         if (word.IsEmpty)
         {
