@@ -120,7 +120,7 @@ internal static class HfTokenizerJsonReader
     private static List<AddedToken> ReadAddedTokens(JsonElement root, TokenizerConfig config, string path)
     {
         var tokens = new List<AddedToken>();
-        if (JsonReading.Optional(root, "added_tokens") is { } array)
+        if (JsonReading.Optional(root, "added_tokens") is not null)
         {
             int i = 0;
             foreach (var element in JsonReading.Array(root, "added_tokens", path, "added_tokens"))
