@@ -6,4 +6,5 @@ var root = new RootCommand("ShawBot: drafts replies to YouTube comments in the c
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -37,7 +37,8 @@ public sealed class PipelineHarness : IAsyncDisposable
     };
 
     public static async Task<PipelineHarness> StartAsync(
-        YouTubeSandbox sandbox, string databasePath, Action<Dictionary<string, string?>>? configure = null, TimeProvider? time = null)
+        YouTubeSandbox sandbox, string databasePath, Action<Dictionary<string, string?>>? configure = null, TimeProvider? time = null,
+        Action<IServiceCollection, IConfiguration>? services = null)
     {
         var settings = Settings(sandbox, databasePath);
         configure?.Invoke(settings);
@@ -54,6 +55,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             .AddShawBotInfrastructure(builder.Configuration)
             .AddStubReplyWriter()
             .AddAutoApproveModeration();
+        services?.Invoke(builder.Services, builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();
         return new PipelineHarness(host);

@@ -68,3 +68,16 @@ public static class Seeds
     public static IReadOnlyList<SeedComment> Make(int count, string prefix = "c") =>
         [.. Enumerable.Range(0, count).Select(i => new SeedComment(null, null, $"viewer{i % 37}", $"{prefix}{i}: what does the {i % 7}th layer learn?"))];
 }
+
+/// <summary>The repository root: the first ancestor of the test folder with a sibling shared/golden.</summary>
+public static class RepoPaths
+{
+    private static readonly Lazy<string> RootPath = new(() =>
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "..", "shared", "golden"))) return d.FullName;
+        throw new DirectoryNotFoundException($"no ancestor of {AppContext.BaseDirectory} has a sibling shared/golden");
+    });
+
+    public static string Root => RootPath.Value;
+}
