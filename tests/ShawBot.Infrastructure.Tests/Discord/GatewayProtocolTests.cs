@@ -78,6 +78,7 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
         Assert.Equal(2, resume.ConnectionId);
         Assert.Equal($"session={session}", resume.Detail);
         Assert.DoesNotContain(log, e => Received(e, 2, 2));
+        await gateway.WaitUntilReadyAsync().WaitAsync(TimeSpan.FromSeconds(5)); // the sandbox logs RESUMED before the client reads it
         Assert.Equal(GatewayState.Ready, gateway.State);
     }
 
