@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using ShawBot.Engine.Kernels;
 
+if (args.Length > 0 && args[0] == "train-lora") { ShawBot.Bench.TrainingBench.Run(args); return; }
+
 var rng = new Random(1);
 float[] Rand(long n) { var a = new float[n]; for (long i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
 int K = 4096, N = 4096;
