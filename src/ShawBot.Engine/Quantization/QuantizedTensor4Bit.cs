@@ -115,6 +115,16 @@ public sealed class QuantizedTensor4Bit
                 }
             });
         }
+        return FromBlocks(type, rows, cols, blockSize, packed, absmax, doubleQuant);
+    }
+
+    /// <summary>
+    /// Wraps blocks quantized elsewhere (e.g. streamed from a checkpoint with
+    /// <see cref="Blockwise4Bit.QuantizeBlock"/>); doubleQuant codes the absmax values as <see cref="Quantize"/> does.
+    /// </summary>
+    internal static QuantizedTensor4Bit FromBlocks(QuantType4Bit type, int rows, int cols, int blockSize, byte[] packed, float[] absmax, bool doubleQuant)
+    {
+        int blocks = CheckParts(rows, cols, blockSize, packed, absmax.Length);
         if (!doubleQuant)
             return new QuantizedTensor4Bit(type, rows, cols, blockSize, packed, absmax, null, null, 0f, DefaultNestedBlockSize, null);
 
