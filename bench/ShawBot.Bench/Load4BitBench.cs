@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using ShawBot.Engine.Model;
+using ShawBot.Engine.Quantization;
+
+namespace ShawBot.Bench;
+
+/// <summary>
+/// Peak resident memory of loading the 4-layer BF16 folder with NF4 + double quant, in a child
+/// process so that making the folder does not count: VmHWM from /proc/self/status against the
+/// expected bytes (4-bit linears as stored, with their statistics, + 16-bit embedding and lm_head).
+/// </summary>
+internal static class Load4BitBench
+{
+    public const string ChildCommand = "load4bit-child";
+
+    public static void Run()
+    {
+        using var synth = SyntheticModel.Create(4);
+        var psi = new ProcessStartInfo(Environment.ProcessPath!, [ChildCommand, synth.Folder]) { RedirectStandardOutput = true };
+        using var child = Process.Start(psi)!;
+        Console.Write(child.StandardOutput.ReadToEnd());
+        child.WaitForExit();
+    }
+
+    public static void Child(string folder)
+    {
+        var sw = Stopwatch.StartNew();
+        using var model = ModelLoader.Load(folder, new ModelLoadOptions { Quantize = WeightFormat.Nf4, DoubleQuant = true, RopePositions = 4096 });
+        double seconds = sw.Elapsed.TotalSeconds;
+        long hwm = StatusKb("VmHWM") * 1024, rss = StatusKb("VmRSS") * 1024;
+        long stored = 0, held = 0, parameters = 0;
+        foreach (var layer in model.Layers)
+            foreach (Projection p in Enum.GetValues<Projection>())
+            {
+                var lin = (Nf4Linear)layer[p];
+                stored += lin.Weight.SizeInBytes;
+                held += lin.SizeInBytes;
+                parameters += lin.Weight.ElementCount;
+            }
+        long embHead16 = 2L * 2 * SyntheticModel.Vocab * SyntheticModel.Hidden;
+        long expected = stored + embHead16;
+        long embHeadHeld = model.Embedding.LongLength * 4 + model.LmHead.SizeInBytes;
+        Console.WriteLine($"{{\"figure\":\"load4bit\",\"layers\":{model.Layers.Length},\"load_s\":{seconds:F1},\"peak_rss_mb\":{hwm / 1e6:F0},\"rss_after_mb\":{rss / 1e6:F0},"
+            + $"\"expected_mb\":{expected / 1e6:F0},\"ratio\":{(double)hwm / expected:F3},\"quantized_params\":{parameters},"
+            + $"\"stored_bytes_per_param\":{(double)stored / parameters:F4},\"held_bytes_per_param\":{(double)held / parameters:F4},"
+            + $"\"linear_mb\":{held / 1e6:F0},\"embedding_and_head_held_mb\":{embHeadHeld / 1e6:F0}}}");
+    }
+
+    private static long StatusKb(string key)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key + ":", StringComparison.Ordinal))
+                return long.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0]);
+        return -1;
+    }
+}
