@@ -31,6 +31,53 @@ public static partial class ModelLoader
         return new Nf4Linear(streamed, DtypeName(e, ck.FileOf(name).FilePath));
     }
 
+    /// <summary>embed_tokens as stored when it is BF16 and keep16, else widened to fp32.</summary>
+    private static TokenEmbedding LoadEmbedding(SafetensorsCheckpoint ck, ModelConfig config, bool keep16)
+    {
+        const string name = "model.embed_tokens.weight";
+        TensorEntry e = CheckShape(ck, name, [config.VocabSize, config.HiddenSize]);
+        if (keep16 && e.DType == SafetensorsDType.BF16)
+            return TokenEmbedding.FromBFloat16(ReadBFloat16(ck, e), config.VocabSize, config.HiddenSize);
+        return TokenEmbedding.FromFloat32(ReadVector(ck, name, [config.VocabSize, config.HiddenSize]), config.VocabSize, config.HiddenSize);
+    }
+
+    /// <summary>An untied lm_head: <see cref="Bf16Linear"/> when it is BF16 and keep16, else packed fp32.</summary>
+    private static ILinear LoadHead(SafetensorsCheckpoint ck, ModelConfig config, bool keep16)
+    {
+        const string name = "lm_head.weight";
+        TensorEntry e = CheckShape(ck, name, [config.VocabSize, config.HiddenSize]);
+        if (keep16 && e.DType == SafetensorsDType.BF16)
+            return new Bf16Linear(ReadBFloat16(ck, e), config.VocabSize, config.HiddenSize);
+        return DenseLinear.FromRowMajor(ReadVector(ck, name, [config.VocabSize, config.HiddenSize]), config.VocabSize, config.HiddenSize);
+    }
+
+    /// <summary>A BF16 tensor's bit patterns, read with pread so the mapped pages never become resident.</summary>
+    private static ushort[] ReadBFloat16(SafetensorsCheckpoint ck, TensorEntry e)
+    {
+        var bits = new ushort[e.ElementCount];
+        ReadRaw(ck.FileOf(e.Name).FilePath, e, MemoryMarshal.AsBytes(bits.AsSpan()));
+        return bits;
+    }
+
+    /// <summary>All of a tensor's bytes into destination (length e.ByteLength) with positioned reads.</summary>
+    internal static void ReadRaw(string file, TensorEntry e, Span<byte> destination)
+    {
+        if (destination.Length != e.ByteLength)
+            throw new ArgumentException($"tensor '{e.Name}' has {e.ByteLength} bytes, destination holds {destination.Length}", nameof(destination));
+        using SafeFileHandle handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        ReadAt(handle, file, e, destination, e.DataOffset);
+    }
+
+    private static void ReadAt(SafeFileHandle handle, string file, TensorEntry e, Span<byte> destination, long at)
+    {
+        for (int got = 0; got < destination.Length;)
+        {
+            int read = RandomAccess.Read(handle, destination[got..], at + got);
+            if (read <= 0) throw new SafetensorsFormatException(file, e.Name, "data_offsets", "the file ends inside the tensor");
+            got += read;
+        }
+    }
+
     private static partial ILinear QuantizeOrPack(ReadOnlySpan<float> w, int rows, int cols, ModelLoadOptions options)
     {
         if (options.Quantize == WeightFormat.Float32) return DenseLinear.FromRowMajor(w, rows, cols);
@@ -77,13 +124,7 @@ public static partial class ModelLoader
         {
             int count = (int)Math.Min(StreamChunk, n - start);
             Span<byte> bytes = raw.AsSpan(0, count * elementSize);
-            long at = e.DataOffset + start * elementSize;
-            for (int got = 0; got < bytes.Length;)
-            {
-                int read = RandomAccess.Read(handle, bytes[got..], at + got);
-                if (read <= 0) throw new SafetensorsFormatException(file, e.Name, "data_offsets", "the file ends inside the tensor");
-                got += read;
-            }
+            ReadAt(handle, file, e, bytes, e.DataOffset + start * elementSize);
             Span<float> chunk = values.AsSpan(0, count);
             switch (e.DType)
             {

@@ -36,7 +36,18 @@ public sealed class QuantizedModelTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(QuantType4Bit.Nf4, lin.QuantType);
                 Assert.True(lin.Weight.IsDoubleQuantized);
             }
-        Assert.IsType<DenseLinear>(q.LmHead);
+        // BF16 files keep embedding and head in BF16 (tied here: the head reads the embedding's array).
+        if (name == "tiny-llama-bf16")
+        {
+            Assert.True(q.Embeddings.IsBFloat16);
+            Assert.IsType<Bf16Linear>(q.LmHead);
+            Assert.Equal(q.Embeddings.SizeInBytes + q.FinalNorm.Length * 4L + q.Layers.Sum(l => l.SizeInBytes), q.SizeInBytes);
+        }
+        else
+        {
+            Assert.False(q.Embeddings.IsBFloat16);
+            Assert.IsType<DenseLinear>(q.LmHead);
+        }
 
         float[] want = AllLogits(dense, g), got = AllLogits(q, g);
         double maxDiff = 0, maxAbs = 0;
@@ -62,7 +73,7 @@ public sealed class QuantizedModelTests(ITestOutputHelper output) : IDisposable
             InputNorm = l.InputNorm, PostAttentionNorm = l.PostAttentionNorm,
             Q = Dense(l.Q), K = Dense(l.K), V = Dense(l.V), O = Dense(l.O), Gate = Dense(l.Gate), Up = Dense(l.Up), Down = Dense(l.Down),
         }).ToArray();
-        using var dequantized = new LlamaModel(q.Config, q.Embedding, layers, q.FinalNorm, Dense(q.LmHead));
+        using var dequantized = new LlamaModel(q.Config, q.Embeddings, layers, q.FinalNorm, Dense(q.LmHead));
         Assertions.Close(AllLogits(dequantized, g), got, 1e-4, $"{name}: 4-bit kernels vs dequantized fp32");
     }
 
