@@ -39,7 +39,7 @@ internal static class Load4BitBench
             }
         long embHead16 = 2L * 2 * SyntheticModel.Vocab * SyntheticModel.Hidden;
         long expected = stored + embHead16;
-        long embHeadHeld = model.Embedding.LongLength * 4 + model.LmHead.SizeInBytes;
+        long embHeadHeld = model.Embeddings.SizeInBytes + model.LmHead.SizeInBytes;
         Console.WriteLine($"{{\"figure\":\"load4bit\",\"layers\":{model.Layers.Length},\"load_s\":{seconds:F1},\"peak_rss_mb\":{hwm / 1e6:F0},\"rss_after_mb\":{rss / 1e6:F0},"
             + $"\"expected_mb\":{expected / 1e6:F0},\"ratio\":{(double)hwm / expected:F3},\"quantized_params\":{parameters},"
             + $"\"stored_bytes_per_param\":{(double)stored / parameters:F4},\"held_bytes_per_param\":{(double)held / parameters:F4},"

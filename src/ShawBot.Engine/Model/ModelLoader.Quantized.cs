@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using ShawBot.Engine.IO;
@@ -116,9 +117,32 @@ public static partial class ModelLoader
         if (e.ByteLength != n * elementSize)
             throw new SafetensorsFormatException(file, e.Name, "data_offsets", $"holds {e.ByteLength} bytes, [{rows}, {cols}] of {e.DType.ToHeaderName()} needs {n * elementSize}");
         var packed = new byte[(n + 1) / 2];
-        var absmax = new float[QuantizedTensor4Bit.BlockCountFor(n, blockSize)];
-        var raw = new byte[(long)StreamChunk * elementSize];
-        var values = new float[StreamChunk];
+        int blocks = QuantizedTensor4Bit.BlockCountFor(n, blockSize);
+        // With double quantization the fp32 absmax is scratch (coded to 8 bits, then dropped): pooled.
+        float[] absmax = doubleQuant ? ArrayPool<float>.Shared.Rent(blocks) : new float[blocks];
+        // Pooled: a 7B load quantizes 224 tensors, and fresh 6 MB buffers per tensor would pile up
+        // as large-object garbage (and resident memory) between collections.
+        byte[] raw = ArrayPool<byte>.Shared.Rent(StreamChunk * elementSize);
+        float[] values = ArrayPool<float>.Shared.Rent(StreamChunk);
+        try
+        {
+            QuantizeChunks(file, e, n, type, raw, values, packed, absmax);
+            return doubleQuant
+                ? QuantizedTensor4Bit.DoubleQuantizeInPlace(type, rows, cols, blockSize, packed, absmax.AsSpan(0, blocks))
+                : QuantizedTensor4Bit.FromBlocks(type, rows, cols, blockSize, packed, absmax, doubleQuant: false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+            ArrayPool<float>.Shared.Return(values);
+            if (doubleQuant) ArrayPool<float>.Shared.Return(absmax);
+        }
+    }
+
+    private static void QuantizeChunks(string file, TensorEntry e, long n, QuantType4Bit type, byte[] raw, float[] values, byte[] packed, float[] absmax)
+    {
+        const int blockSize = QuantizedTensor4Bit.DefaultBlockSize;
+        int elementSize = e.DType.ElementSize();
         using SafeFileHandle handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         for (long start = 0; start < n; start += StreamChunk)
         {
@@ -146,6 +170,5 @@ public static partial class ModelLoader
                 }
             });
         }
-        return QuantizedTensor4Bit.FromBlocks(type, rows, cols, blockSize, packed, absmax, doubleQuant);
     }
 }
