@@ -1,6 +1,6 @@
 using ShawBot.Bench;
 
-// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv | decode | load4bit
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | head | decode | load4bit
 // Each figure is one JSON object on its own line.
 string what = args.Length > 0 ? args[0] : "matmul";
 switch (what)
@@ -9,6 +9,7 @@ switch (what)
     case "nf4-gemv" when args.Length == 3: Nf4GemvBench.Run(int.Parse(args[1]), int.Parse(args[2])); break;
     case "nf4-gemv": Nf4GemvBench.Run(); break;
     case "decode": DecodeBench.Run(); break;
+    case "head": HeadBench.Run(); break;
     case "load4bit": Load4BitBench.Run(); break;
     case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1]); break;
     default:

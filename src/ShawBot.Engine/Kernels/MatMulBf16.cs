@@ -21,6 +21,8 @@ internal static unsafe class MatMulBf16
     [ThreadStatic] private static float* t_aPack;
     [ThreadStatic] private static int t_aPackFloats;
     [ThreadStatic] private static float* t_panel;   // KC × 32
+    [ThreadStatic] private static float* t_xPerm;   // cols floats: x de-interleaved for the GEMV
+    [ThreadStatic] private static int t_xPermFloats;
 
     private struct Args
     {
@@ -36,6 +38,15 @@ internal static unsafe class MatMulBf16
         var a = new Args { W = w, Rows = rows, Cols = cols, X = x, M = m, Ldx = ldx, Y = y, Ldy = ldy, Accumulate = accumulate };
         if (m == 1)
         {
+            // A dword of W holds two bf16 values: element 2i in its low half, 2i+1 in its high half.
+            // With x de-interleaved per 32 values ([x0 x2 … x30 | x1 x3 … x31]) the kernel widens
+            // by (v << 16) and (v & 0xFFFF0000), in-lane, instead of a cross-lane zero-extension.
+            int main = cols & ~31;
+            float* xp = XPermBuffer(cols);
+            for (int c = 0; c < main; c += 32)
+                for (int i = 0; i < 16; i++) { xp[c + i] = x[c + 2 * i]; xp[c + 16 + i] = x[c + 2 * i + 1]; }
+            for (int c = main; c < cols; c++) xp[c] = x[c];
+            a.X = xp;
             a.Parts = (long)rows * cols < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, rows);
             WorkerPool.Run(a.Parts, &GemvPart, Unsafe.AsPointer(ref a));
             return;
@@ -71,15 +82,34 @@ internal static unsafe class MatMulBf16
             int k = 0;
             if (Avx512F.IsSupported)
             {
-                Vector512<float> s0 = default, s1 = default;
+                var high = Vector512.Create(0xFFFF0000u);
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (; k + 64 <= cols; k += 64)
+                {
+                    var v0 = Vector512.Load((uint*)(row + k));
+                    var v1 = Vector512.Load((uint*)(row + k + 32));
+                    s0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), Vector512.Load(x + k), s0);
+                    s1 = Avx512F.FusedMultiplyAdd((v0 & high).AsSingle(), Vector512.Load(x + k + 16), s1);
+                    s2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v1, 16).AsSingle(), Vector512.Load(x + k + 32), s2);
+                    s3 = Avx512F.FusedMultiplyAdd((v1 & high).AsSingle(), Vector512.Load(x + k + 48), s3);
+                }
                 for (; k + 32 <= cols; k += 32)
                 {
-                    var w0 = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(row + k)), 16).AsSingle();
-                    var w1 = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(row + k + 16)), 16).AsSingle();
-                    s0 = Avx512F.FusedMultiplyAdd(w0, Vector512.Load(x + k), s0);
-                    s1 = Avx512F.FusedMultiplyAdd(w1, Vector512.Load(x + k + 16), s1);
+                    var v0 = Vector512.Load((uint*)(row + k));
+                    s0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), Vector512.Load(x + k), s0);
+                    s1 = Avx512F.FusedMultiplyAdd((v0 & high).AsSingle(), Vector512.Load(x + k + 16), s1);
                 }
-                dot = Vector512.Sum(s0 + s1);
+                dot = Vector512.Sum((s0 + s1) + (s2 + s3));
+            }
+            else
+            {
+                // x is de-interleaved for k < cols & ~31: element 2i+j of a 32-chunk sits at 16j + i.
+                for (; k + 32 <= cols; k += 32)
+                    for (int i = 0; i < 16; i++)
+                    {
+                        dot = MathF.FusedMultiplyAdd(x[k + i], BitConverter.Int32BitsToSingle(row[k + 2 * i] << 16), dot);
+                        dot = MathF.FusedMultiplyAdd(x[k + 16 + i], BitConverter.Int32BitsToSingle(row[k + 2 * i + 1] << 16), dot);
+                    }
             }
             for (; k < cols; k++) dot = MathF.FusedMultiplyAdd(x[k], BitConverter.Int32BitsToSingle(row[k] << 16), dot);
             y[r] = accumulate ? y[r] + dot : dot;
@@ -141,6 +171,17 @@ internal static unsafe class MatMulBf16
             t_aPackFloats = floats;
         }
         return t_aPack;
+    }
+
+    private static float* XPermBuffer(int floats)
+    {
+        if (t_xPermFloats < floats)
+        {
+            if (t_xPerm != null) NativeMemory.AlignedFree(t_xPerm);
+            t_xPerm = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+            t_xPermFloats = floats;
+        }
+        return t_xPerm;
     }
 
     private static float* PanelBuffer()
