@@ -11,7 +11,7 @@ switch (what)
     case "decode": DecodeBench.Run(); break;
     case "head": HeadBench.Run(); break;
     case "load4bit": Load4BitBench.Run(); break;
-    case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1]); break;
+    case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
     default:
         Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv | decode | load4bit");
         return 2;

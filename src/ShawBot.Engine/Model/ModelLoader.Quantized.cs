@@ -56,27 +56,8 @@ public static partial class ModelLoader
     private static ushort[] ReadBFloat16(SafetensorsCheckpoint ck, TensorEntry e)
     {
         var bits = new ushort[e.ElementCount];
-        ReadRaw(ck.FileOf(e.Name).FilePath, e, MemoryMarshal.AsBytes(bits.AsSpan()));
+        TensorFileReader.ReadAll(ck, e.Name, MemoryMarshal.AsBytes(bits.AsSpan()));
         return bits;
-    }
-
-    /// <summary>All of a tensor's bytes into destination (length e.ByteLength) with positioned reads.</summary>
-    internal static void ReadRaw(string file, TensorEntry e, Span<byte> destination)
-    {
-        if (destination.Length != e.ByteLength)
-            throw new ArgumentException($"tensor '{e.Name}' has {e.ByteLength} bytes, destination holds {destination.Length}", nameof(destination));
-        using SafeFileHandle handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        ReadAt(handle, file, e, destination, e.DataOffset);
-    }
-
-    private static void ReadAt(SafeFileHandle handle, string file, TensorEntry e, Span<byte> destination, long at)
-    {
-        for (int got = 0; got < destination.Length;)
-        {
-            int read = RandomAccess.Read(handle, destination[got..], at + got);
-            if (read <= 0) throw new SafetensorsFormatException(file, e.Name, "data_offsets", "the file ends inside the tensor");
-            got += read;
-        }
     }
 
     private static partial ILinear QuantizeOrPack(ReadOnlySpan<float> w, int rows, int cols, ModelLoadOptions options)
@@ -143,12 +124,12 @@ public static partial class ModelLoader
     {
         const int blockSize = QuantizedTensor4Bit.DefaultBlockSize;
         int elementSize = e.DType.ElementSize();
-        using SafeFileHandle handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using SafeFileHandle handle = TensorFileReader.Open(file);
         for (long start = 0; start < n; start += StreamChunk)
         {
             int count = (int)Math.Min(StreamChunk, n - start);
             Span<byte> bytes = raw.AsSpan(0, count * elementSize);
-            ReadAt(handle, file, e, bytes, e.DataOffset + start * elementSize);
+            TensorFileReader.Read(handle, file, e, start * elementSize, bytes);
             Span<float> chunk = values.AsSpan(0, count);
             switch (e.DType)
             {
