@@ -51,17 +51,19 @@ internal static class Nf4GemvBench
             const int r2 = 4096, c2 = 14336;
             var q = QuantizedTensor4Bit.FromParts(QuantType4Bit.Nf4, r2, c2, 64, packed.AsSpan(0, r2 * c2 / 2).ToArray(), absmax.AsSpan(0, r2 * c2 / 64).ToArray());
             using var lin = new Nf4Linear(q);
-            const int m = 64;
-            var x = new float[m * c2]; var y = new float[m * r2];
-            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-            lin.Forward(x, m, c2, y, r2, false);
-            double best = double.MaxValue;
-            for (int rep = 0; rep < 3; rep++) { var sw = Stopwatch.StartNew(); lin.Forward(x, m, c2, y, r2, false); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
-            Console.WriteLine($"{{\"figure\":\"nf4-gemm\",\"m\":{m},\"rows\":{r2},\"cols\":{c2},\"ms\":{best * 1e3:F2},\"gflops\":{2.0 * m * r2 * c2 / best / 1e9:F1}}}");
-            lin.BackwardInput(y, m, r2, x, c2, false);
-            best = double.MaxValue;
-            for (int rep = 0; rep < 3; rep++) { var sw = Stopwatch.StartNew(); lin.BackwardInput(y, m, r2, x, c2, false); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
-            Console.WriteLine($"{{\"figure\":\"nf4-backward-input\",\"m\":{m},\"rows\":{r2},\"cols\":{c2},\"ms\":{best * 1e3:F2},\"gflops\":{2.0 * m * r2 * c2 / best / 1e9:F1}}}");
+            foreach (int m in new[] { 64, 512 })
+            {
+                var x = new float[m * c2]; var y = new float[m * r2];
+                for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+                lin.Forward(x, m, c2, y, r2, false);
+                double best = double.MaxValue;
+                for (int rep = 0; rep < 3; rep++) { var sw = Stopwatch.StartNew(); lin.Forward(x, m, c2, y, r2, false); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
+                Console.WriteLine($"{{\"figure\":\"nf4-gemm\",\"m\":{m},\"rows\":{r2},\"cols\":{c2},\"ms\":{best * 1e3:F2},\"gflops\":{2.0 * m * r2 * c2 / best / 1e9:F1}}}");
+                lin.BackwardInput(y, m, r2, x, c2, false);
+                best = double.MaxValue;
+                for (int rep = 0; rep < 3; rep++) { var sw = Stopwatch.StartNew(); lin.BackwardInput(y, m, r2, x, c2, false); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
+                Console.WriteLine($"{{\"figure\":\"nf4-backward-input\",\"m\":{m},\"rows\":{r2},\"cols\":{c2},\"ms\":{best * 1e3:F2},\"gflops\":{2.0 * m * r2 * c2 / best / 1e9:F1}}}");
+            }
         }
     }
 }
