@@ -4,5 +4,8 @@ using ShawBot.Cli.Commands;
 var root = new RootCommand("ShawBot: drafts replies to YouTube comments in the creator's voice with a local language model, "
     + "lets moderators approve them in Discord or a web page, posts them, and retrains its adapter every night.");
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 return await root.Parse(args).InvokeAsync();

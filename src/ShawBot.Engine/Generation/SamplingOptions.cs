@@ -13,6 +13,8 @@ public sealed record SamplingOptions
     /// <summary>CTRL-style penalty on tokens already in prompt or output: logit / p if positive, · p if negative. 1 = off.</summary>
     public float RepetitionPenalty { get; init; } = 1f;
     public int MaxNewTokens { get; init; } = 256;
+    /// <summary>End-of-sequence is suppressed until this many tokens exist (transformers' min_new_tokens).</summary>
+    public int MinNewTokens { get; init; }
     public ulong Seed { get; init; } = 42;
     /// <summary>Generation stops before any of these strings; the text returned excludes it.</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
@@ -25,6 +27,7 @@ public sealed record SamplingOptions
         if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "top-k must be ≥ 0 (0 = off)");
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "top-p must be in (0, 1]");
         if (!(RepetitionPenalty > 0)) throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), RepetitionPenalty, "repetition penalty must be > 0");
+        if (MinNewTokens < 0 || MinNewTokens > MaxNewTokens) throw new ArgumentOutOfRangeException(nameof(MinNewTokens), MinNewTokens, "min new tokens must be in [0, max new tokens]");
         if (MaxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "max new tokens must be ≥ 0");
     }
 

@@ -72,6 +72,10 @@ public sealed class TextGenerator
         for (int step = 0; step < o.MaxNewTokens; step++)
         {
             if (ct.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            // Models may pad the embedding past the tokenizer's vocabulary: never pick an id it cannot decode.
+            if (_tokenizer.VocabSize < _logits.Length) _logits.AsSpan(_tokenizer.VocabSize).Fill(float.NegativeInfinity);
+            if (step < o.MinNewTokens)
+                foreach (int id in eos) if ((uint)id < (uint)_logits.Length) _logits[id] = float.NegativeInfinity;
             int next = sampler.Next(_logits, seen);
             if (eos.Contains(next)) { reason = StopReason.EndOfSequence; break; }
             output.Add(next); seen.Add(next);

@@ -24,6 +24,7 @@ public static class CrossEntropy
             count++;
         }
         double sum = 0;
+        float k = count == 0 ? 0f : gradScale / count;
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = logits.Slice(i * v, v);
@@ -33,20 +34,30 @@ public static class CrossEntropy
                 if (!dlogits.IsEmpty) dlogits.Slice(i * v, v).Clear();
                 continue;
             }
-            float max = TensorPrimitives.Max(row);
-            double z = 0;
-            for (int j = 0; j < v; j++) z += Math.Exp(row[j] - max);
+            // exp(row − max) lands in the gradient row (or scratch): one vectorised pass for the
+            // normaliser, one scale for the softmax. dlogits may alias logits, so read row[t] first.
+            float target = row[t], max = TensorPrimitives.Max(row);
+            Span<float> e = dlogits.IsEmpty ? Scratch(v) : dlogits.Slice(i * v, v);
+            TensorPrimitives.Subtract(row, max, e);
+            TensorPrimitives.Exp(e, e);
+            double z = TensorPrimitives.Sum(e);
             double lse = max + Math.Log(z);
-            sum += lse - row[t];
+            sum += lse - target;
             if (!dlogits.IsEmpty)
             {
-                Span<float> d = dlogits.Slice(i * v, v);
-                float k = gradScale / count;
-                for (int j = 0; j < v; j++) d[j] = (float)Math.Exp(row[j] - lse) * k;
-                d[t] -= k;
+                TensorPrimitives.Multiply(e, (float)(k / z), e);
+                e[t] -= k;
             }
         }
         return (sum, count);
+    }
+
+    [ThreadStatic] private static float[]? t_row;
+
+    private static Span<float> Scratch(int v)
+    {
+        if (t_row == null || t_row.Length < v) t_row = new float[v];
+        return t_row.AsSpan(0, v);
     }
 
     /// <summary>Shifts labels [B, T] into per-row targets: targets[b, t] = labels[b, t + 1], the last row of each sequence ignored.</summary>

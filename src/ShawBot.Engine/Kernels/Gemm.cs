@@ -21,7 +21,7 @@ public static unsafe class Gemm
     {
         public float* A, B, C;
         public int M, N, K, Lda, Ldb, Ldc, Parts;
-        public bool TransA, TransB, Accumulate;
+        public bool TransA, TransB, Accumulate, SplitRows;
     }
 
     /// <summary>
@@ -50,8 +50,12 @@ public static unsafe class Gemm
             {
                 A = pa, B = pb, C = pc, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
                 TransA = transA, TransB = transB, Accumulate = accumulate,
-                Parts = (long)m * n * k < 1 << 18 ? 1 : Math.Min(WorkerPool.Concurrency, panels),
+                Parts = (long)m * n * k < 1 << 18 ? 1 : WorkerPool.Concurrency,
             };
+            // Few column panels (a narrow C such as dW of the head, [V, C]): split the rows instead,
+            // so each thread packs only its own rows of A rather than every thread packing all of it.
+            args.SplitRows = panels < 2 * args.Parts && m >= 2 * MR * args.Parts;
+            if (!args.SplitRows) args.Parts = Math.Min(args.Parts, panels);
             WorkerPool.Run(args.Parts, &Part, Unsafe.AsPointer(ref args));
         }
     }
@@ -71,14 +75,24 @@ public static unsafe class Gemm
         if (t_b == null) t_b = (float*)NativeMemory.AlignedAlloc(KC * NR * sizeof(float), 64);
         float* aPack = t_a, bPack = t_b;
         int panels = (g.N + NR - 1) / NR;
-        int p0 = (int)((long)panels * part / g.Parts), p1 = (int)((long)panels * (part + 1) / g.Parts);
+        int p0 = 0, p1 = panels, r0 = 0, r1 = g.M;
+        if (g.SplitRows)
+        {
+            int tiles = (g.M + MR - 1) / MR;
+            r0 = (int)((long)tiles * part / g.Parts) * MR;
+            r1 = Math.Min(g.M, (int)((long)tiles * (part + 1) / g.Parts) * MR);
+        }
+        else
+        {
+            p0 = (int)((long)panels * part / g.Parts); p1 = (int)((long)panels * (part + 1) / g.Parts);
+        }
         for (int pc = 0; pc < g.K; pc += KC)
         {
             int kc = Math.Min(KC, g.K - pc);
             bool acc = g.Accumulate || pc > 0;
-            for (int ic = 0; ic < g.M; ic += MC)
+            for (int ic = r0; ic < r1; ic += MC)
             {
-                int mc = Math.Min(MC, g.M - ic);
+                int mc = Math.Min(MC, r1 - ic);
                 PackA(ref g, ic, mc, pc, kc, aPack);
                 for (int p = p0; p < p1; p++)
                 {

@@ -22,6 +22,8 @@ public sealed class LoraAdapter : ILoraDelta
     private readonly int _projections = Enum.GetValues<Projection>().Length;
 
     public LoraConfig Config { get; }
+    /// <summary>The base model's configuration the shapes were built for.</summary>
+    public ModelConfig ModelConfig { get; }
     public IReadOnlyList<Module> Modules { get; }
     /// <summary>All A and B values (see class remarks).</summary>
     public float[] Parameters { get; }
@@ -39,6 +41,7 @@ public sealed class LoraAdapter : ILoraDelta
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
+        ModelConfig = model;
         _byIndex = new Module?[model.NumLayers * _projections];
         var modules = new List<Module>();
         int offset = 0, r = config.Rank;

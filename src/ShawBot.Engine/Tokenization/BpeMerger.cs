@@ -6,6 +6,26 @@ namespace ShawBot.Engine.Tokenization;
 internal readonly record struct MergeRule(int Rank, int NewId);
 
 /// <summary>
+/// Two adjacent token ids, the key of the merge table. The hash multiplies the packed pair by a
+/// 64-bit odd constant (Fibonacci hashing) and keeps the high bits: the default hash of a packed
+/// long, left ^ right, sends the ~60k merges of a 32k vocabulary into under 32k buckets with long
+/// chains.
+/// </summary>
+internal readonly struct TokenPair(int left, int right) : IEquatable<TokenPair>
+{
+    public int Left { get; } = left;
+
+    public int Right { get; } = right;
+
+    public bool Equals(TokenPair other) => Left == other.Left && Right == other.Right;
+
+    public override bool Equals(object? obj) => obj is TokenPair other && Equals(other);
+
+    public override int GetHashCode() =>
+        (int)(((((ulong)(uint)Left << 32) | (uint)Right) * 0x9E3779B97F4A7C15UL) >> 32);
+}
+
+/// <summary>
 /// Byte-pair merging of one word (a normalized string) into token ids.
 ///
 /// Algorithm (as Hugging Face tokenizers' Word::merge_all and SentencePiece's bpe_model.cc):
@@ -27,10 +47,11 @@ internal sealed class BpeMerger
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocab;
     // Id of every one-UTF-16-unit piece, -1 when absent: the per-character lookup without hashing.
     private readonly int[] _charIds;
-    private readonly Dictionary<long, MergeRule> _merges;
+    private readonly Dictionary<TokenPair, MergeRule> _merges;
     private readonly int[]? _byteIds;
     private readonly int _unkId;
     private readonly bool _fuseUnk;
+    private readonly bool _splitBeforeSpaceSymbol;
     // SentencePiece UNUSED pieces: a merge that produces one is undone at the end.
     private readonly bool[]? _unused;
     // SentencePiece user-defined pieces by first char, longest first.
@@ -41,7 +62,7 @@ internal sealed class BpeMerger
 
     public BpeMerger(
         Dictionary<string, int> vocab,
-        Dictionary<long, MergeRule> merges,
+        Dictionary<TokenPair, MergeRule> merges,
         int[]? byteIds,
         int unkId,
         bool fuseUnk,
@@ -64,6 +85,7 @@ internal sealed class BpeMerger
         _unkId = unkId;
         _fuseUnk = fuseUnk;
         _unused = unused;
+        _splitBeforeSpaceSymbol = IsSplitBeforeSpaceSymbolSafe(vocab, merges, frozenPieces);
         if (frozenPieces is { Count: > 0 })
         {
             _frozenByFirstChar = frozenPieces
@@ -73,10 +95,77 @@ internal sealed class BpeMerger
         }
     }
 
-    public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+    /// <summary>
+    /// Cutting before a "▁" that follows another char cannot change the result when no merge rule
+    /// has a left piece ending in a non-"▁" char and a right piece starting with "▁", no
+    /// user-defined piece spans such a point, and "▁" itself is a piece (so UNK fusing stops there).
+    /// </summary>
+    private static bool IsSplitBeforeSpaceSymbolSafe(
+        Dictionary<string, int> vocab,
+        Dictionary<TokenPair, MergeRule> merges,
+        IReadOnlyList<(string Piece, int Id)>? frozenPieces)
+    {
+        const char Space = TextNormalizer.SpaceSymbol;
+        if (!vocab.ContainsKey(Space.ToString()))
+        {
+            return false;
+        }
 
-    /// <summary>Appends the ids of one normalized word to <paramref name="output"/>.</summary>
+        var endsWithOther = new HashSet<int>();
+        var startsWithSpace = new HashSet<int>();
+        foreach (var (piece, id) in vocab)
+        {
+            if (piece.Length > 0 && piece[^1] != Space)
+            {
+                endsWithOther.Add(id);
+            }
+
+            if (piece.Length > 0 && piece[0] == Space)
+            {
+                startsWithSpace.Add(id);
+            }
+        }
+
+        foreach (var pair in merges.Keys)
+        {
+            if (endsWithOther.Contains(pair.Left) && startsWithSpace.Contains(pair.Right))
+            {
+                return false;
+            }
+        }
+
+        return frozenPieces is null || !frozenPieces.Any(p => p.Piece.AsSpan(1).Contains(Space));
+    }
+
+
+    /// <summary>
+    /// Appends the ids of one normalized word to <paramref name="output"/>. When no merge can
+    /// join a symbol ending in a non-"▁" char to one starting with "▁" (true of Llama and Mistral
+    /// vocabularies, checked at load), the word is cut before each such "▁" and the pieces merged
+    /// separately: the result is the same, and each heap stays a few entries deep.
+    /// </summary>
     public void Encode(ReadOnlySpan<char> word, List<int> output)
+    {
+        if (!_splitBeforeSpaceSymbol)
+        {
+            EncodeChunk(word, output);
+            return;
+        }
+
+        int start = 0;
+        for (int i = 1; i < word.Length; i++)
+        {
+            if (word[i] == TextNormalizer.SpaceSymbol && word[i - 1] != TextNormalizer.SpaceSymbol)
+            {
+                EncodeChunk(word[start..i], output);
+                start = i;
+            }
+        }
+
+        EncodeChunk(word[start..], output);
+    }
+
+    private void EncodeChunk(ReadOnlySpan<char> word, List<int> output)
     {
         if (word.IsEmpty)
         {
@@ -123,7 +212,7 @@ internal sealed class BpeMerger
             ids[right] = Dead;
             if (_unused is not null && _unused[cand.NewId])
             {
-                ws.RevMerge[cand.NewId] = PairKey(cand.LeftId, cand.RightId);
+                ws.RevMerge[cand.NewId] = new TokenPair(cand.LeftId, cand.RightId);
             }
 
             if (prev[left] >= 0)
@@ -158,19 +247,19 @@ internal sealed class BpeMerger
         }
 
         int leftId = ws.Ids[left], rightId = ws.Ids[right];
-        if (_merges.TryGetValue(PairKey(leftId, rightId), out var rule))
+        if (_merges.TryGetValue(new TokenPair(leftId, rightId), out var rule))
         {
             ws.Heap.Push(new MergeCandidate(((long)rule.Rank << 32) | (uint)left, left, right, leftId, rightId, rule.NewId));
         }
     }
 
     /// <summary>SentencePiece's ReSegment: an UNUSED piece is replaced by the pair that formed it.</summary>
-    private void Resegment(int id, List<int> output, Dictionary<int, long> revMerge)
+    private void Resegment(int id, List<int> output, Dictionary<int, TokenPair> revMerge)
     {
-        if (id >= 0 && _unused![id] && revMerge.TryGetValue(id, out long pair))
+        if (id >= 0 && _unused![id] && revMerge.TryGetValue(id, out var pair))
         {
-            Resegment((int)(pair >> 32), output, revMerge);
-            Resegment((int)(uint)pair, output, revMerge);
+            Resegment(pair.Left, output, revMerge);
+            Resegment(pair.Right, output, revMerge);
             return;
         }
 
@@ -259,7 +348,7 @@ internal sealed class BpeMerger
         public int[] Next = new int[256];
         public bool[] Frozen = new bool[256];
         public readonly MergeQueue Heap = new();
-        public readonly Dictionary<int, long> RevMerge = new();
+        public readonly Dictionary<int, TokenPair> RevMerge = new();
 
         public void Reset(int capacity)
         {

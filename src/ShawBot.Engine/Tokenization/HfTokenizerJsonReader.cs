@@ -120,7 +120,7 @@ internal static class HfTokenizerJsonReader
     private static List<AddedToken> ReadAddedTokens(JsonElement root, TokenizerConfig config, string path)
     {
         var tokens = new List<AddedToken>();
-        if (JsonReading.Optional(root, "added_tokens") is { } array)
+        if (JsonReading.Optional(root, "added_tokens") is not null)
         {
             int i = 0;
             foreach (var element in JsonReading.Array(root, "added_tokens", path, "added_tokens"))
@@ -149,9 +149,9 @@ internal static class HfTokenizerJsonReader
     }
 
     /// <summary>Merge i has rank i; "a b" → vocab["ab"]. A later duplicate pair overwrites, like tokenizers' HashMap.</summary>
-    private static Dictionary<long, MergeRule> ReadMerges(JsonElement model, Dictionary<string, int> vocab, string path)
+    private static Dictionary<TokenPair, MergeRule> ReadMerges(JsonElement model, Dictionary<string, int> vocab, string path)
     {
-        var merges = new Dictionary<long, MergeRule>();
+        var merges = new Dictionary<TokenPair, MergeRule>();
         int rank = 0;
         foreach (var element in JsonReading.Array(model, "merges", path, "model.merges"))
         {
@@ -186,7 +186,7 @@ internal static class HfTokenizerJsonReader
                 throw new TokenizerFormatException(path, field, $"merge '{left}' + '{right}' uses a token that is not in model.vocab");
             }
 
-            merges[BpeMerger.PairKey(leftId, rightId)] = new MergeRule(rank++, newId);
+            merges[new TokenPair(leftId, rightId)] = new MergeRule(rank++, newId);
         }
 
         return merges;

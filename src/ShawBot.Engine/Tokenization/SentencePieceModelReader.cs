@@ -248,7 +248,7 @@ internal static class SentencePieceModelReader
     /// pieces is such a pair; ranks are dense ranks of the score, highest first, so equal scores
     /// share a rank and the merger's (rank, position) order is exactly SentencePiece's.
     /// </summary>
-    private static Dictionary<long, MergeRule> BuildMerges(SentencePiece[] pieces, Dictionary<string, int> mergeable)
+    private static Dictionary<TokenPair, MergeRule> BuildMerges(SentencePiece[] pieces, Dictionary<string, int> mergeable)
     {
         var rankOfScore = mergeable.Values
             .Select(id => pieces[id].Score)
@@ -257,7 +257,7 @@ internal static class SentencePieceModelReader
             .Select((score, rank) => (score, rank))
             .ToDictionary(x => x.score, x => x.rank);
         var lookup = mergeable.GetAlternateLookup<ReadOnlySpan<char>>();
-        var merges = new Dictionary<long, MergeRule>();
+        var merges = new Dictionary<TokenPair, MergeRule>();
         foreach (var (piece, id) in mergeable)
         {
             for (int k = 1; k < piece.Length; k++)
@@ -269,7 +269,7 @@ internal static class SentencePieceModelReader
 
                 if (lookup.TryGetValue(piece.AsSpan(0, k), out int left) && lookup.TryGetValue(piece.AsSpan(k), out int right))
                 {
-                    merges[BpeMerger.PairKey(left, right)] = new MergeRule(rankOfScore[pieces[id].Score], id);
+                    merges[new TokenPair(left, right)] = new MergeRule(rankOfScore[pieces[id].Score], id);
                 }
             }
         }

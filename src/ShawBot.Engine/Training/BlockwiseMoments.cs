@@ -1,3 +1,5 @@
+using ShawBot.Engine.Quantization;
+
 namespace ShawBot.Engine.Training;
 
 /// <summary>
@@ -16,7 +18,7 @@ internal sealed class BlockwiseMoments : IMomentStore
     {
         _codes = new byte[length];
         _absmax = new float[(length + BlockSize - 1) / BlockSize];
-        _map = DynamicMap.Create(signed);
+        _map = (signed ? QuantizationTables.DynamicSignedMap : QuantizationTables.DynamicUnsignedMap).ToArray();
         // Code for 0 so a fresh state reads as zeros.
         byte zero = Nearest(0f);
         Array.Fill(_codes, zero);
@@ -60,53 +62,5 @@ internal sealed class BlockwiseMoments : IMomentStore
     {
         r.Read(_codes, 0, _codes.Length);
         for (int i = 0; i < _absmax.Length; i++) _absmax[i] = r.ReadSingle();
-    }
-}
-
-/// <summary>
-/// bitsandbytes' create_dynamic_map (max_exponent_bits 7, total_bits 8): a dynamic-exponent
-/// code where each exponent level e spends its remaining bits on a linear fraction grid,
-/// plus 0 and 1 — sorted ascending.
-/// </summary>
-internal static class DynamicMap
-{
-    public static float[] Create(bool signed, int maxExponentBits = 7, int totalBits = 8)
-    {
-        var data = new List<double>();
-        int nonSignBits = totalBits - (signed ? 1 : 0);
-        int additionalItems = (1 << (nonSignBits - maxExponentBits)) - 1;
-        for (int i = 0; i < maxExponentBits; i++)
-        {
-            int fractionItems = signed
-                ? (1 << (i + nonSignBits - maxExponentBits)) + 1
-                : (1 << (i + nonSignBits - maxExponentBits + 1)) + 1;
-            // boundaries = linspace(0.1, 1, fractionItems); means = (b[:-1] + b[1:]) / 2
-            var boundaries = new double[fractionItems];
-            for (int k = 0; k < fractionItems; k++) boundaries[k] = 0.1 + (1 - 0.1) * k / (fractionItems - 1);
-            double scale = Math.Pow(10, -(maxExponentBits - 1) + i);
-            for (int k = 0; k + 1 < fractionItems; k++)
-            {
-                double mean = (boundaries[k] + boundaries[k + 1]) / 2;
-                data.Add(scale * mean);
-                if (signed) data.Add(-scale * mean);
-            }
-        }
-        if (additionalItems > 0)
-        {
-            var boundaries = new double[additionalItems + 1];
-            for (int k = 0; k <= additionalItems; k++) boundaries[k] = 0.1 + 0.9 * k / additionalItems;
-            double scale = Math.Pow(10, -(maxExponentBits - 1) + maxExponentBits - 1);
-            for (int k = 0; k < additionalItems; k++)
-            {
-                double mean = (boundaries[k] + boundaries[k + 1]) / 2;
-                data.Add(scale * mean);
-                if (signed) data.Add(-scale * mean);
-            }
-        }
-        data.Add(0); data.Add(1.0);
-        while (data.Count < 256) data.Add(0);   // bitsandbytes pads with zeros to 256 entries
-        var map = data.Select(d => (float)d).ToArray();
-        Array.Sort(map);
-        return map;
     }
 }

@@ -43,6 +43,11 @@ public sealed partial class YouTubeSandbox
             SetCommentsDisabled(videoId, disabled);
             return Results.NoContent();
         });
+        app.MapPost("/admin/quota", (int? dailyQuota) =>
+        {
+            SetDailyQuota(dailyQuota);
+            return Results.NoContent();
+        });
         app.MapPost("/admin/quota/reset", () =>
         {
             ResetQuota();

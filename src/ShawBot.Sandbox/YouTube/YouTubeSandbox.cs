@@ -41,12 +41,14 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
     private readonly YouTubeSandboxOptions _options;
     private readonly List<(SandboxFault Fault, int Remaining)> _faults = [];
     private WebApplication? _app;
+    private int? _dailyQuota;
     private int _quotaUsed;
     private long _requests;
 
     public YouTubeSandbox(YouTubeSandboxOptions? options = null)
     {
         _options = options ?? new YouTubeSandboxOptions();
+        _dailyQuota = _options.DailyQuota;
         Data = new SandboxData(_options.ChannelId, _options.OwnerName, _options.DefaultVideoCount, _options.Time);
     }
 
@@ -213,15 +215,9 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
     /// <summary>Charges quota as YouTube does; false when the daily quota is spent.</summary>
     private bool TryChargeQuota(int units)
     {
-        if (_options.DailyQuota is not { } limit)
-        {
-            Interlocked.Add(ref _quotaUsed, units);
-            return true;
-        }
-
         lock (_faults)
         {
-            if (_quotaUsed + units > limit)
+            if (_dailyQuota is { } limit && _quotaUsed + units > limit)
             {
                 return false;
             }
@@ -231,6 +227,21 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
         }
     }
 
+    /// <summary>Changes the daily quota; null for no limit.</summary>
+    public void SetDailyQuota(int? units)
+    {
+        lock (_faults)
+        {
+            _dailyQuota = units;
+        }
+    }
+
     /// <summary>Resets the quota counter (the sandbox's "midnight Pacific").</summary>
-    public void ResetQuota() => Interlocked.Exchange(ref _quotaUsed, 0);
+    public void ResetQuota()
+    {
+        lock (_faults)
+        {
+            _quotaUsed = 0;
+        }
+    }
 }

@@ -103,3 +103,20 @@ public class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 3, 4, new float[8], 3, false, new float[12], 3, false, new float[6], 3, false));
     }
 }
+
+public class GemmRowSplitTests
+{
+    [Theory]
+    [InlineData(2000, 40, 300, true, false)]    // tall and narrow: rows are split between threads
+    [InlineData(997, 33, 129, false, true)]
+    public void TallNarrowProductsAgreeWithReference(int m, int n, int k, bool ta, bool tb)
+    {
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        float[] a = MatMulTests.Random((ta ? k : m) * lda, 1), b = MatMulTests.Random((tb ? n : k) * ldb, 2);
+        var expected = new float[m * n];
+        Gemm.Reference(m, n, k, a, lda, ta, b, ldb, tb, expected, n, false);
+        var c = new float[m * n];
+        Gemm.Multiply(m, n, k, a, lda, ta, b, ldb, tb, c, n, false);
+        Assertions.Close(expected, c, 2e-5 * Math.Sqrt(k), $"tall gemm {m}x{n}x{k}");
+    }
+}

@@ -54,7 +54,7 @@ public class GoldenDecoderTests
             cached.Forward(ids, logits);
             for (int i = 0; i < n; i++)
             {
-                int next = Generation.Sampler.ArgMax(logits);
+                int next = ShawBot.Engine.Generation.Sampler.ArgMax(logits);
                 got.Add(next);
                 if (i + 1 < n) cached.Forward([next], logits);
             }
@@ -67,7 +67,7 @@ public class GoldenDecoderTests
             {
                 var fresh = new InferenceSession(model, 64);
                 fresh.Forward(seq.ToArray(), all, allLogits: true);
-                seq.Add(Generation.Sampler.ArgMax(all.AsSpan((seq.Count - 1) * v, v)));
+                seq.Add(ShawBot.Engine.Generation.Sampler.ArgMax(all.AsSpan((seq.Count - 1) * v, v)));
             }
             Assert.Equal(want, seq.Skip(p));
         }

@@ -58,7 +58,7 @@ public sealed class QuantizedModelTests(ITestOutputHelper output) : IDisposable
         }
         int agree = 0, positions = g.B * g.T;
         for (int i = 0; i < positions; i++)
-            if (Generation.Sampler.ArgMax(want.AsSpan(i * g.V, g.V)) == Generation.Sampler.ArgMax(got.AsSpan(i * g.V, g.V))) agree++;
+            if (Engine.Generation.Sampler.ArgMax(want.AsSpan(i * g.V, g.V)) == Engine.Generation.Sampler.ArgMax(got.AsSpan(i * g.V, g.V))) agree++;
         output.WriteLine($"{name}: max |logit(nf4+dq) − logit(fp32)| = {maxDiff:F4} (max |logit| {maxAbs:F3}); argmax agrees at {agree}/{positions} positions");
         // Measured: tiny-mistral 0.579 of max 2.45, 36/48 argmax agree; tiny-llama-bf16 1.709 of max 5.91,
         // 35/48. These random tiny models have flat logits, so 4-bit noise moves them a lot; the bounds

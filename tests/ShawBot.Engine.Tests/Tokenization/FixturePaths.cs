@@ -6,9 +6,15 @@ namespace ShawBot.Engine.Tests.Tokenization;
 /// </summary>
 internal static class FixturePaths
 {
-    private static readonly Lazy<string> SharedFixtures = new(Find);
+    private static readonly Lazy<string> LazyRepoRoot = new(FindRepoRoot);
 
-    public static string Fixtures => SharedFixtures.Value;
+    /// <summary>The repository root R (R/../shared/fixtures exists).</summary>
+    public static string RepoRoot => LazyRepoRoot.Value;
+
+    public static string Fixtures => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+
+    /// <summary>Test data committed with the tests (tests/ShawBot.Engine.Tests/Tokenization/Data).</summary>
+    public static string TokenizationData => Path.Combine(RepoRoot, "tests", "ShawBot.Engine.Tests", "Tokenization", "Data");
 
     public static string MistralTokenizerFolder => Path.Combine(Fixtures, "mistral-7b-v0.1-tokenizer");
 
@@ -18,19 +24,13 @@ internal static class FixturePaths
 
     public static string MistralCases => Path.Combine(MistralTokenizerFolder, "cases.jsonl");
 
-    private static string Find()
+    private static string FindRepoRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir?.Parent is not null; dir = dir.Parent)
         {
-            if (dir.Parent is null)
+            if (Directory.Exists(Path.Combine(dir.Parent.FullName, "shared", "fixtures")))
             {
-                break;
-            }
-
-            string candidate = Path.Combine(dir.Parent.FullName, "shared", "fixtures");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
+                return dir.FullName;
             }
         }
 

@@ -47,6 +47,22 @@ public sealed class TokenizerFileErrorTests : IDisposable
     }
 
     [Fact]
+    public void MergeAcrossSpaceSymbol_IsHonoured()
+    {
+        // "a ▁" joins a word's end to the next word's "▁", so the merger must not cut the
+        // normalized text before "▁" (its fast path for Llama-like vocabularies).
+        string path = Path.Combine(_folder, "tokenizer.json");
+        File.WriteAllText(path, """
+            {"model": {"type": "BPE", "vocab": {"▁": 0, "a": 1, "b": 2, "a▁": 3, "▁b": 4},
+                       "merges": ["a ▁", "▁ b"]},
+             "normalizer": {"type": "Sequence", "normalizers": [
+                {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}}
+            """);
+        var tokenizer = TokenizerLoader.LoadTokenizerJson(path);
+        Assert.Equal(new[] { 0, 3, 2, 3, 2 }, tokenizer.Encode("a ba b", addSpecial: false)); // ▁ a▁ b a▁ b
+    }
+
+    [Fact]
     public void TruncatedModel_Throws()
     {
         byte[] data = File.ReadAllBytes(FixturePaths.MistralTokenizerModel);

@@ -199,18 +199,32 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task SendLimit_IsRespectedInEveryWindow()
+    public async Task SendLimit_IsRespectedInEveryWindow_AndLeavesRoomForHeartbeats()
     {
-        // 3 sends per 500 ms while the server asks for a beat every 20 ms: the client must throttle itself.
-        await using var host = await DiscordTestHost.StartAsync(output, TimeSpan.FromMilliseconds(20));
-        await host.StartGatewayAsync(o => o with { SendLimit = 3, SendWindow = TimeSpan.FromMilliseconds(500), FirstHeartbeatJitter = 0 });
-        await Task.Delay(1600);
-        var sends = host.Sandbox.Gateway.Log.Where(e => e.Direction == GatewayDirection.Received && e.ConnectionId == 1).Select(e => e.Elapsed).ToArray();
-        Assert.True(sends.Length >= 7, $"expected ≥ 7 sends, got {sends.Length}");
-        // Any 4 consecutive sends span at least the window (500 ms, less receive-side jitter).
-        for (int i = 3; i < sends.Length; i++)
-            Assert.True(sends[i] - sends[i - 3] >= TimeSpan.FromMilliseconds(420), $"sends {i - 3}..{i} within {(sends[i] - sends[i - 3]).TotalMilliseconds:0} ms");
+        // Budget 8 per second; heartbeats every 400 ms reserve ceil(1000/400)+1 = 4, so other events get 4 per window.
+        var window = TimeSpan.FromSeconds(1);
+        await using var host = await DiscordTestHost.StartAsync(output, TimeSpan.FromMilliseconds(400));
+        var gateway = await host.StartGatewayAsync(o => o with { SendLimit = 8, SendWindow = window, FirstHeartbeatJitter = 0.5 });
+        var started = host.Sandbox.Elapsed;
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => gateway.UpdatePresenceAsync($"{i} drafts awaiting review")));
+        var took = host.Sandbox.Elapsed - started;
+        await DiscordSandbox.WaitUntilAsync(() => host.Sandbox.Gateway.Log.Count(e => e.Direction == GatewayDirection.Received && e.Op == 3) == 10,
+            TimeSpan.FromSeconds(5), "10 presence updates received");
+
+        var log = host.Sandbox.Gateway.Log.Where(e => e.Direction == GatewayDirection.Received && e.ConnectionId == 1).ToArray();
+        var others = log.Where(e => e.Op is 2 or 3).Select(e => e.Elapsed).ToArray();
+        Assert.Equal(11, others.Length); // Identify + 10 presence updates
+        // At most 4 non-heartbeat sends in any window: sends k and k+4 are a window apart (less receive jitter).
+        for (int k = 4; k < others.Length; k++)
+            Assert.True(others[k] - others[k - 4] >= window - TimeSpan.FromMilliseconds(80), $"sends {k - 4}..{k} {(others[k] - others[k - 4]).TotalMilliseconds:0} ms apart");
+        // And at most 8 of any kind.
+        var all = log.Select(e => e.Elapsed).ToArray();
+        for (int k = 8; k < all.Length; k++)
+            Assert.True(all[k] - all[k - 8] >= window - TimeSpan.FromMilliseconds(80));
+        Assert.True(took >= TimeSpan.FromSeconds(1.8), $"10 updates at 4 per second took only {took.TotalMilliseconds:0} ms");
+        // Heartbeats kept flowing: no zombie reconnect.
         Assert.Equal(1, host.Sandbox.Gateway.ConnectionCount);
+        Assert.Contains(log, e => e.Op == 1 && e.Elapsed > started + TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -108,6 +108,21 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Op 3: sets the bot's custom status (e.g. "3 drafts awaiting review"). Goes through the send
+    /// budget like every non-heartbeat event, so a burst waits rather than earning a 4008 close.
+    /// </summary>
+    public Task UpdatePresenceAsync(string? statusText, CancellationToken ct = default)
+    {
+        if (statusText is { Length: > 128 })
+            throw new ArgumentException("statusText is over 128 characters.", nameof(statusText));
+        var connection = _current;
+        if (connection is null || _state != GatewayState.Ready)
+            throw new InvalidOperationException("The gateway is not connected.");
+        var activities = statusText is null ? Array.Empty<PresenceActivity>() : [new PresenceActivity("Custom Status", 4, statusText)];
+        return connection.SendAsync(GatewayOpCode.PresenceUpdate, new PresencePayload(null, activities, "online", false), priority: false, ct);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -418,4 +433,30 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
     private sealed record IdentifyPayload(string Token, int Intents, IdentifyProperties Properties);
 
     private sealed record ResumePayload(string Token, string SessionId, long? Seq);
+
+    private sealed record PresenceActivity(string Name, int Type, string State);
+
+    [System.Text.Json.Serialization.JsonConverter(typeof(PresenceConverter))]
+    private sealed record PresencePayload(long? Since, PresenceActivity[] Activities, string Status, bool Afk);
+
+    /// <summary>Discord requires "since": null to be present, which the shared options would omit.</summary>
+    private sealed class PresenceConverter : System.Text.Json.Serialization.JsonConverter<PresencePayload>
+    {
+        public override PresencePayload Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+
+        public override void Write(Utf8JsonWriter writer, PresencePayload value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            if (value.Since is { } since)
+                writer.WriteNumber("since", since);
+            else
+                writer.WriteNull("since");
+            writer.WritePropertyName("activities");
+            JsonSerializer.Serialize(writer, value.Activities, options);
+            writer.WriteString("status", value.Status);
+            writer.WriteBoolean("afk", value.Afk);
+            writer.WriteEndObject();
+        }
+    }
 }

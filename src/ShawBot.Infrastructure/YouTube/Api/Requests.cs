@@ -49,7 +49,7 @@ public sealed class CommentThreadsResource
 
         public override string HttpMethod => "GET";
 
-        public override string RestPath => "commentThreads";
+        public override string RestPath => "youtube/v3/commentThreads";
 
         protected override void InitParameters()
         {
@@ -123,7 +123,7 @@ public sealed class CommentsResource
 
         public override string HttpMethod => "GET";
 
-        public override string RestPath => "comments";
+        public override string RestPath => "youtube/v3/comments";
 
         protected override void InitParameters()
         {
@@ -156,7 +156,7 @@ public sealed class CommentsResource
 
         public override string HttpMethod => "POST";
 
-        public override string RestPath => "comments";
+        public override string RestPath => "youtube/v3/comments";
 
         protected override object GetBody() => Body;
 

@@ -32,7 +32,8 @@ public sealed class YouTubeService : BaseClientService
 
     public override string BaseUri => BaseUriOverride ?? DefaultBaseUri;
 
-    public override string BasePath => "youtube/v3/";
+    /// <summary>Empty: Google.Apis builds BaseUri + RestPath, so the version path lives in each RestPath (as in the generated code).</summary>
+    public override string BasePath => "";
 
     public override string BatchUri => BaseUri + "batch";
 

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using ShawBot.Engine.Generation;
+using ShawBot.Engine.Lora;
+using ShawBot.Engine.Model;
+using ShawBot.Engine.Tokenization;
+
+namespace ShawBot.Engine.Training;
+
+/// <summary>
+/// LoRA / QLoRA fine-tuning on comment → reply pairs: epochs over a deterministically shuffled
+/// training split, micro-batches with gradient accumulation, clipping, AdamW with a warmup
+/// schedule, evaluation every epoch, the best adapter kept, and a checkpoint after every epoch
+/// (and on cancellation) from which a run resumes bit-identically.
+/// Output folder: adapter files of the best epoch at the top, loss-curve.svg, metrics.json,
+/// checkpoint/ (latest state) and best/ (best adapter).
+/// </summary>
+public sealed class Trainer
+{
+    private readonly LlamaModel _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly PromptTemplate _template;
+    private readonly TrainOptions _o;
+
+    public Trainer(LlamaModel model, ITokenizer tokenizer, PromptTemplate template, TrainOptions options)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _template = template ?? throw new ArgumentNullException(nameof(template));
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _o.Validate();
+    }
+
+    public List<EncodedExample> Encode(IEnumerable<ReplyExample> examples) =>
+        examples.Select(e => ReplyDataset.Encode(e, _template, _tokenizer, _o.MaxLength)).ToList();
+
+    /// <summary>Token-weighted mean loss of an adapter (null: the base) over examples.</summary>
+    public double Evaluate(LoraAdapter? adapter, IReadOnlyList<EncodedExample> examples, CancellationToken ct = default)
+    {
+        if (examples.Count == 0) return double.NaN;
+        int maxT = examples.Max(e => e.Ids.Length);
+        bool wasTraining = adapter?.Training ?? false;
+        if (adapter != null) adapter.Training = false;
+        try
+        {
+            var graph = new TrainingGraph(_model, adapter ?? LoraAdapter.CreateNew(_model.Config, _o.Lora, 0), _o.BatchSize, maxT, true);
+            double sum = 0; long count = 0;
+            for (int i = 0; i < examples.Count; i += _o.BatchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = ReplyDataset.Collate(examples.Skip(i).Take(_o.BatchSize).ToList(), PadId, _o.TrainOnPrompt);
+                var (s, c) = graph.Run(batch.Tokens, batch.Labels, batch.B, batch.T, backward: false);
+                sum += s; count += c;
+            }
+            return count == 0 ? double.NaN : sum / count;
+        }
+        finally { if (adapter != null) adapter.Training = wasTraining; }
+    }
+
+    private int PadId => _tokenizer.PadId ?? _tokenizer.EosId;
+
+    /// <summary>
+    /// Trains a new adapter (or resumes from outDir/checkpoint when present) and writes outDir.
+    /// Cancellation saves a checkpoint and returns with Completed = false.
+    /// </summary>
+    public TrainResult Train(IReadOnlyList<ReplyExample> train, IReadOnlyList<ReplyExample> eval, string outDir,
+        IProgress<TrainProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (train.Count == 0) throw new ArgumentException("no training examples", nameof(train));
+        Directory.CreateDirectory(outDir);
+        var trainSet = Encode(train);
+        var evalSet = Encode(eval);
+        int maxT = Math.Max(trainSet.Max(e => e.Ids.Length), evalSet.Count == 0 ? 0 : evalSet.Max(e => e.Ids.Length));
+        int microPerEpoch = (trainSet.Count + _o.BatchSize - 1) / _o.BatchSize;
+        int stepsPerEpoch = (microPerEpoch + _o.GradientAccumulation - 1) / _o.GradientAccumulation;
+        int totalSteps = stepsPerEpoch * _o.Epochs;
+        if (_o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _o.MaxSteps);
+
+        var adapter = LoraAdapter.CreateNew(_model.Config, _o.Lora with { BaseModelNameOrPath = _o.Lora.BaseModelNameOrPath ?? _model.Source }, _o.Seed);
+        var optimizer = new AdamW(adapter.Parameters.Length, _o.Optimizer);
+        var state = new TrainState();
+        string ckDir = Path.Combine(outDir, "checkpoint");
+        if (TrainCheckpoint.Exists(ckDir)) state = TrainCheckpoint.Load(ckDir, adapter, optimizer);
+
+        var graph = new TrainingGraph(_model, adapter, _o.BatchSize, maxT, _o.GradientCheckpointing);
+        float[] grads = adapter.EnsureGradients();
+        var clock = Stopwatch.StartNew();
+        long tokensSeen = 0;
+        adapter.Training = true;
+        bool completed = false;
+        try
+        {
+            while (state.Step < totalSteps && state.Epoch < _o.Epochs)
+            {
+                int[] order = Shuffle(trainSet.Count, _o.Seed, state.Epoch);
+                int micro = state.MicroInEpoch;
+                while (micro < microPerEpoch && state.Step < totalSteps)
+                {
+                    // One optimizer step over up to GradientAccumulation micro-batches.
+                    Array.Clear(grads);
+                    int groupEnd = Math.Min(microPerEpoch, (micro / _o.GradientAccumulation + 1) * _o.GradientAccumulation);
+                    int inGroup = groupEnd - micro;
+                    double lossSum = 0; int lossCount = 0;
+                    for (; micro < groupEnd; micro++)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var items = order.Skip(micro * _o.BatchSize).Take(_o.BatchSize).Select(i => trainSet[i]).ToList();
+                        var batch = ReplyDataset.Collate(items, PadId, _o.TrainOnPrompt);
+                        adapter.DropoutStep = (ulong)state.Step * 1024 + (ulong)micro;
+                        // HF: each micro-batch's mean loss / accumulation steps.
+                        var (s, c) = graph.Run(batch.Tokens, batch.Labels, batch.B, batch.T, backward: true, gradScale: 1f / inGroup);
+                        lossSum += c == 0 ? 0 : s / c; lossCount++;
+                        tokensSeen += batch.B * batch.T;
+                    }
+                    ClipGradients(grads, _o.MaxGradNorm);
+                    float lr = _o.LearningRateAt(state.Step, totalSteps);
+                    optimizer.Update(adapter.Parameters, grads, lr);
+                    state.Step++;
+                    state.MicroInEpoch = micro;
+                    double loss = lossSum / Math.Max(1, lossCount);
+                    state.TrainLosses.Add(loss);
+                    progress?.Report(new TrainProgress(state.Step, totalSteps, state.Epoch + 1, loss, null,
+                        tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed, lr));
+                }
+                if (micro >= microPerEpoch || state.Step >= totalSteps)
+                {
+                    // End of epoch: evaluate, keep the best, checkpoint.
+                    double evalLoss = evalSet.Count > 0 ? Evaluate(adapter, evalSet, ct) : state.TrainLosses.LastOrDefault();
+                    state.EvalLosses.Add(evalLoss);
+                    state.Epoch++;
+                    state.MicroInEpoch = 0;
+                    if (double.IsNaN(state.BestEval) || evalLoss < state.BestEval)
+                    {
+                        state.BestEval = evalLoss; state.BestEpoch = state.Epoch;
+                        AtomicSaveAdapter(adapter, Path.Combine(outDir, "best"));
+                    }
+                    progress?.Report(new TrainProgress(state.Step, totalSteps, state.Epoch, state.TrainLosses.LastOrDefault(), evalLoss,
+                        tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed, _o.LearningRateAt(state.Step, totalSteps)));
+                    TrainCheckpoint.Save(ckDir, adapter, optimizer, state);
+                }
+            }
+            completed = true;
+        }
+        catch (OperationCanceledException)
+        {
+            TrainCheckpoint.Save(ckDir, adapter, optimizer, state);
+        }
+        finally { adapter.Training = false; }
+
+        if (completed)
+        {
+            // The best epoch's adapter becomes the output (PEFT layout at the top of outDir).
+            string best = Path.Combine(outDir, "best");
+            var final = Directory.Exists(best) ? PeftAdapterFiles.Load(best, _model.Config) : adapter;
+            PeftAdapterFiles.Save(final, outDir);
+        }
+        LossCurve.WriteSvg(Path.Combine(outDir, "loss-curve.svg"), state.TrainLosses, state.EvalLosses, stepsPerEpoch);
+        TrainCheckpoint.WriteMetrics(Path.Combine(outDir, "metrics.json"), state, totalSteps, completed);
+        return new TrainResult(state.Step, state.TrainLosses.LastOrDefault(), double.IsNaN(state.BestEval) ? null : state.BestEval,
+            state.BestEpoch, state.TrainLosses, state.EvalLosses, completed, outDir);
+    }
+
+    private static void AtomicSaveAdapter(LoraAdapter adapter, string dir)
+    {
+        string tmp = dir + ".tmp";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        PeftAdapterFiles.Save(adapter, tmp);
+        if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        Directory.Move(tmp, dir);
+    }
+
+    /// <summary>Fisher–Yates with a SplitMix stream keyed by (seed, epoch): the same order on every run and resume.</summary>
+    internal static int[] Shuffle(int n, ulong seed, int epoch)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        var rng = new SplitMix(seed * 0x9E3779B97F4A7C15UL + (ulong)epoch);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = (int)(rng.NextULong() % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>torch.nn.utils.clip_grad_norm_: scale by max_norm / (‖g‖ + 1e-6) when the norm exceeds max_norm.</summary>
+    public static double ClipGradients(Span<float> grads, float maxNorm)
+    {
+        double sq = 0;
+        foreach (float g in grads) sq += (double)g * g;
+        double norm = Math.Sqrt(sq);
+        if (maxNorm > 0 && norm > maxNorm)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(grads, (float)(maxNorm / (norm + 1e-6)), grads);
+        return norm;
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using ShawBot.Core.Domain;
+using ShawBot.Core.Ports;
+using ShawBot.Engine.Generation;
+
+namespace ShawBot.Infrastructure.Engine;
+
+/// <summary>
+/// Drafts replies with the local model: renders prompts/ with the comment, generates with the
+/// adapter active at the start of the call (a swap mid-draft does not affect it), and records the
+/// model and adapter version. Generation runs on a pool thread; one draft at a time.
+/// </summary>
+public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger) : IReplyWriter
+{
+    // Text that the tokenizer would turn into control tokens, or that imitates the template's
+    // markers: a comment must never end the prompt early or open a new instruction.
+    private static readonly string[] Markers = ["<s>", "</s>", "<unk>", "[INST]", "[/INST]"];
+
+    public Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.Run(() => Write(request, cancellationToken), cancellationToken);
+    }
+
+    private ReplyDraft Write(ReplyRequest request, CancellationToken ct)
+    {
+        var o = model.Options;
+        var adapter = model.Adapters.Active;          // taken once: a swap affects the next draft
+        var sampling = new SamplingOptions
+        {
+            Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
+            MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
+        };
+        int[] prompt = model.Template.EncodePrompt(model.Tokenizer, Neutralize(request.Text));
+        int budget = model.Generator.ContextTokens - sampling.MaxNewTokens;
+        if (prompt.Length > budget)
+        {
+            // Keep BOS and the end of the prompt (the comment's end and [/INST]).
+            prompt = [prompt[0], .. prompt[^(budget - 1)..]];
+        }
+        var result = model.Generator.Generate(prompt, sampling, adapter, null, ct);
+        ct.ThrowIfCancellationRequested();
+        // The stop string is excluded from the text; put the sign-off back.
+        string text = result.StopReason == StopReason.StopString ? result.Text.TrimEnd() + " " + o.SignOff : result.Text;
+        logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s), adapter {Adapter}",
+            result.Tokens.Length, request.CommentId, (result.PrefillTime + result.DecodeTime).TotalSeconds, result.DecodeTokensPerSecond, adapter?.Version ?? "base");
+        return new ReplyDraft(text.Trim(), model.Name, adapter?.Version ?? "base",
+            new SamplingSettings(o.Temperature, o.TopP, o.MaxNewTokens, o.Temperature > 0 ? o.Seed : null));
+    }
+
+    internal static string Neutralize(string comment)
+    {
+        foreach (var m in Markers)
+            comment = comment.Replace(m, m.Replace('<', '‹').Replace('>', '›').Replace('[', '(').Replace(']', ')'), StringComparison.OrdinalIgnoreCase);
+        return comment;
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using ShawBot.Engine.Lora;
+using ShawBot.Engine.Model;
+using ShawBot.Engine.Tokenization;
+using ShawBot.Engine.Training;
+
+namespace ShawBot.Cli.Commands;
+
+/// <summary>`shawbot eval`: loss and perplexity of a model (+ adapter) on comment → reply pairs.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
+        var prompts = CommonOptions.Prompts();
+        var quantize = CommonOptions.Quantize();
+        var data = new Option<FileInfo>("--data") { Description = "JSONL file of {\"comment\": ..., \"reply\": ...} pairs", Required = true };
+        var maxLen = new Option<int>("--max-length") { DefaultValueFactory = _ => 512, Description = "truncate examples to this many tokens, keeping the reply" };
+        var cmd = new Command("eval", "Mean loss per reply token and perplexity of a model, with or without an adapter, on a dataset.")
+        {
+            model, adapter, data, prompts, quantize, maxLen,
+        };
+        cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
+        {
+            string dir = pr.GetValue(model)!.FullName;
+            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)) });
+            var tokenizer = TokenizerLoader.Load(dir);
+            LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
+            var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora };
+            var trainer = new Trainer(llm, tokenizer, CommonOptions.LoadPrompts(pr.GetValue(prompts)), options);
+            var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
+            var encoded = trainer.Encode(examples);
+            double loss = trainer.Evaluate(lora, encoded, ct);
+            Console.WriteLine($"{{\"examples\": {examples.Count}, \"loss\": {loss:0.00000}, \"perplexity\": {Math.Exp(loss):0.000}, \"adapter\": \"{lora?.Version ?? "none"}\"}}");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,162 @@
+using ShawBot.Engine.Generation;
+using ShawBot.Engine.Model;
+using ShawBot.Engine.Tokenization;
+using ShawBot.Engine.Training;
+
+namespace ShawBot.Engine.Tests.Generation;
+
+/// <summary>KV-cached generation with the real Mistral tokenizer on a small random model.</summary>
+public sealed class GenerationTests : IDisposable
+{
+    private readonly ITokenizer _tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
+    private readonly LlamaModel _model;
+    private readonly int[] _prompt;
+
+    public GenerationTests()
+    {
+        var cfg = ModelConfig.Parse("""
+            {"model_type":"llama","hidden_size":32,"intermediate_size":64,"num_hidden_layers":2,"num_attention_heads":4,
+             "num_key_value_heads":2,"vocab_size":32000,"max_position_embeddings":256,"tie_word_embeddings":true,"hidden_act":"silu"}
+            """, "test");
+        _model = FullModel.CreateRandom(cfg, 5);
+        // Sharper logits than the 0.02 init, so sampling has something to choose between.
+        for (int i = 0; i < _model.Embedding.Length; i++) _model.Embedding[i] *= 40f;
+        _prompt = _tok.Encode("Great video, thanks!");
+    }
+
+    public void Dispose() => _model.Dispose();
+
+    private List<int> ManualGreedy(int n)
+    {
+        var s = new InferenceSession(_model, 256);
+        var logits = new float[_model.Config.VocabSize];
+        var outIds = new List<int>();
+        s.Forward(_prompt, logits);
+        for (int i = 0; i < n; i++)
+        {
+            int next = Sampler.ArgMax(logits);
+            if (next == _tok.EosId) break;
+            outIds.Add(next);
+            s.Forward([next], logits);
+        }
+        return outIds;
+    }
+
+    [Fact]
+    public void GreedyMatchesAManualArgmaxLoopAndStreamsTheSameText()
+    {
+        var gen = new TextGenerator(_model, _tok, 256);
+        var streamed = new System.Text.StringBuilder();
+        var r = gen.Generate(_prompt, SamplingOptions.Greedy with { MaxNewTokens = 24 }, null, t => streamed.Append(t));
+        var expected = ManualGreedy(24);
+        Assert.Equal(expected, r.Tokens);
+        Assert.Equal(_tok.Decode(expected.ToArray()), r.Text);
+        Assert.Equal(r.Text, streamed.ToString());
+        Assert.Equal(r.Tokens.Length == 24 ? StopReason.MaxTokens : StopReason.EndOfSequence, r.StopReason);
+        Assert.Equal(_prompt.Length, r.PromptTokens);
+    }
+
+    [Fact]
+    public void StopStringCutsTheTextAndIsNeverStreamed()
+    {
+        var gen = new TextGenerator(_model, _tok, 256);
+        var full = gen.Generate(_prompt, SamplingOptions.Greedy with { MaxNewTokens = 24 });
+        Assert.True(full.Text.Length > 12, $"need some text to cut, got '{full.Text}'");
+        string stop = full.Text.Substring(6, 4);
+        var streamed = new System.Text.StringBuilder();
+        var r = gen.Generate(_prompt, SamplingOptions.Greedy with { MaxNewTokens = 24, StopStrings = [stop] }, null, t => streamed.Append(t));
+        Assert.Equal(StopReason.StopString, r.StopReason);
+        Assert.Equal(full.Text[..full.Text.IndexOf(stop, StringComparison.Ordinal)], r.Text);
+        Assert.Equal(r.Text, streamed.ToString());
+    }
+
+    [Fact]
+    public void SamplingIsReproducibleForASeed()
+    {
+        var gen = new TextGenerator(_model, _tok, 256);
+        var o = new SamplingOptions { Temperature = 1.5f, TopK = 50, TopP = 0.95f, MaxNewTokens = 16, Seed = 7 };
+        var a = gen.Generate(_prompt, o);
+        var b = gen.Generate(_prompt, o);
+        var c = gen.Generate(_prompt, o with { Seed = 8 });
+        Assert.Equal(a.Tokens, b.Tokens);
+        Assert.NotEqual(a.Tokens, c.Tokens);
+        // top-k 1 is greedy whatever the temperature
+        var k1 = gen.Generate(_prompt, o with { TopK = 1 });
+        Assert.Equal(ManualGreedy(16), k1.Tokens);
+    }
+
+    [Fact]
+    public void RejectsBadOptionsAndPrompts()
+    {
+        var gen = new TextGenerator(_model, _tok, 32);
+        Assert.Throws<ArgumentOutOfRangeException>(() => gen.Generate(_prompt, new SamplingOptions { Temperature = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gen.Generate(_prompt, new SamplingOptions { TopP = 0 }));
+        Assert.Throws<ArgumentException>(() => gen.Generate([], SamplingOptions.Greedy));
+        Assert.Throws<ArgumentException>(() => gen.Generate(Enumerable.Repeat(100, 40).ToArray(), SamplingOptions.Greedy));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gen.Generate([1, 40000], SamplingOptions.Greedy));
+    }
+}
+
+public class SamplerTests
+{
+    [Fact]
+    public void RepetitionPenaltyDividesPositiveAndMultipliesNegativeLogits()
+    {
+        var s = new Sampler(new SamplingOptions { RepetitionPenalty = 2f }, 4);
+        float[] logits = [2f, 1.9f, -1f, -3f];
+        Assert.Equal(1, s.Next(logits, new HashSet<int> { 0, 2 }));
+        Assert.Equal([1f, 1.9f, -2f, -3f], logits);
+    }
+
+    [Fact]
+    public void TopPKeepsTheSmallestNucleus()
+    {
+        // probabilities ≈ 0.64, 0.24, 0.09, 0.03: top-p 0.6 keeps only the first token.
+        var s = new Sampler(new SamplingOptions { Temperature = 1f, TopP = 0.6f, Seed = 3 }, 4);
+        for (int i = 0; i < 200; i++) Assert.Equal(0, s.Next(new[] { 3f, 2f, 1f, 0f }, new HashSet<int>()));
+        // top-p 0.9 keeps two: both appear, the third never.
+        var s2 = new Sampler(new SamplingOptions { Temperature = 1f, TopP = 0.85f, Seed = 3 }, 4);
+        var seen = Enumerable.Range(0, 400).Select(_ => s2.Next(new[] { 3f, 2f, 1f, 0f }, new HashSet<int>())).ToHashSet();
+        Assert.Equal(new HashSet<int> { 0, 1 }, seen);
+    }
+
+    [Fact]
+    public void TemperatureSamplingFollowsTheSoftmax()
+    {
+        var s = new Sampler(new SamplingOptions { Temperature = 1f, Seed = 11 }, 2);
+        int ones = Enumerable.Range(0, 4000).Count(_ => s.Next(new[] { 0f, MathF.Log(3f) }, new HashSet<int>()) == 1);
+        Assert.InRange(ones / 4000.0, 0.72, 0.78);   // p(1) = 3/4
+    }
+}
+
+public class PromptTemplateTests
+{
+    private static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
+
+    [Fact]
+    public void DefaultTemplateReproducesTheReferenceLayout()
+    {
+        var t = new PromptTemplate("Be nice.", PromptTemplate.DefaultTemplate);
+        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]", t.RenderPrompt("Great video"));
+        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]\nThanks! –ShawGPT", t.RenderExample("Great video", "Thanks! –ShawGPT"));
+        int[] prompt = t.EncodePrompt(Tok, "Great video");
+        Assert.Equal(1, prompt[0]);
+        Assert.Equal(1, prompt.Count(id => id == 1));           // BOS once, from the tokenizer
+        Assert.Equal(Tok.Encode("[INST] Be nice. \nGreat video \n[/INST]"), prompt);
+        var (ids, promptLength) = t.EncodeExample(Tok, "Great video", "Thanks! –ShawGPT");
+        Assert.Equal(2, ids[^1]);                                 // EOS from </s>
+        Assert.Equal("Thanks! –ShawGPT", Tok.Decode(ids.AsSpan(promptLength)).Trim());
+    }
+
+    [Fact]
+    public void ShippedPromptsLoadAndBadTemplatesAreRejected()
+    {
+        var shipped = PromptTemplate.Load(Path.Combine(TestPaths.RepoRoot, "prompts"));
+        Assert.Contains("–ShawGPT", shipped.Instructions);
+        Assert.Equal(PromptTemplate.DefaultTemplate, shipped.Template);
+        Assert.Throws<FormatException>(() => new PromptTemplate("x", "[INST] {comment} [/INST]"));
+        Assert.Throws<FormatException>(() => new PromptTemplate("x", "{reply} [INST] {comment}"));
+        using var dir = new TempDir();
+        Assert.Throws<FileNotFoundException>(() => PromptTemplate.Load(dir.Path));
+    }
+}
