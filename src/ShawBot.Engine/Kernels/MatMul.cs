@@ -108,7 +108,7 @@ public static unsafe partial class MatMul
     }
 
     /// <summary>Copies x[mc, kc] into MR-row tiles: tile t holds <c>a[k * MR + i] = x[t·MR + i, k]</c>, rows past mc zero.</summary>
-    private static void PackA(float* x, int ldx, int mc, int kc, float* dst)
+    internal static void PackA(float* x, int ldx, int mc, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
         {
