@@ -22,6 +22,26 @@ public class AdapterTests
     }
 
     [Fact]
+    public void MergingIntoA4BitBaseRequantizesAndWarns()
+    {
+        var g = GoldenCase.Load("tiny-mistral");
+        using var model = ModelLoader.Load(g.Folder, new ModelLoadOptions { Quantize = WeightFormat.Nf4 });
+        var adapter = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config);
+        var unmerged = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), unmerged, true, adapter);
+        var warnings = LoraMerge.MergeInto(model, adapter);
+        Assert.Single(warnings);
+        Assert.Contains("quantized again", warnings[0]);
+        Assert.IsType<ShawBot.Engine.Quantization.Nf4Linear>(model.Layers[1].Down);
+        var merged = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), merged, true);
+        // Requantization moves results by about one quantization step, not more.
+        double maxLogit = unmerged.Max(Math.Abs);
+        Assertions.Close(unmerged, merged, 0.35 * maxLogit, "4-bit merged vs 4-bit base + adapter");
+        Assert.NotEqual(unmerged, merged);
+    }
+
+    [Fact]
     public void SwitchingAdaptersIsAReferenceSwapThatNeverTouchesTheBase()
     {
         var g = GoldenCase.Load("tiny-mistral");
