@@ -19,10 +19,9 @@ $SHAWBOT pretrain --tokenizer "$TOKENIZER" --pairs data/seed-replies.jsonl --pai
   --out "$tmp/base" --hidden 128 --intermediate 352 --layers 2 --heads 4 --kv-heads 2 \
   --seq-len 192 --batch-size 8 --steps "$STEPS" --lr 5e-3 --seed 1
 $SHAWBOT train --model "$tmp/base" --data data/seed-replies.jsonl --out "$tmp/adapter" \
-  --rank 8 --alpha 16 --targets all-linear --lr 2e-3 --epochs 3 --batch-size 8 --grad-accum 1 --adam-8bit false --seed 1
-rm -rf "$tmp/adapter/checkpoint" "$tmp/adapter/best"
+  --rank 16 --alpha 32 --targets all-linear --lr 3e-3 --epochs 5 --batch-size 8 --grad-accum 1 --adam-8bit false --seed 1
 mkdir -p "$tmp/base/adapter"
-cp "$tmp/adapter"/* "$tmp/base/adapter/"
+cp "$tmp/adapter"/{adapter_config.json,adapter_model.safetensors,loss-curve.svg,metrics.json} "$tmp/base/adapter/"
 [ -f "$OUT/README.md" ] && cp "$OUT/README.md" "$tmp/base/README.md"
 rm -rf "$OUT.new"; cp -r "$tmp/base" "$OUT.new"
 rm -rf "$OUT"; mv "$OUT.new" "$OUT"
