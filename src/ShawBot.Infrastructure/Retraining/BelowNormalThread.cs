@@ -13,23 +13,23 @@ namespace ShawBot.Infrastructure.Retraining;
 /// priority; when drafting and training both want them, the second caller runs its kernel parts
 /// on its own thread instead of waiting, so neither blocks the other.
 /// </remarks>
-internal static partial class BelowNormalThread
+public static partial class BelowNormalThread
 {
-    private const int NiceBelowNormal = 10;
+    public const int NiceBelowNormal = 10;
 
-    public static Task<T> Run<T>(string name, Func<T> work)
+    public static Task<T> Run<T>(string name, Func<T> work, bool lowPriority = true)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            LowerNiceOnLinux();
+            if (lowPriority) LowerNiceOnLinux();
             try { done.SetResult(work()); }
             catch (Exception e) { done.SetException(e); }
         })
         {
             Name = name,
             IsBackground = true,
-            Priority = ThreadPriority.BelowNormal,
+            Priority = lowPriority ? ThreadPriority.BelowNormal : ThreadPriority.Normal,
         };
         thread.Start();
         return done.Task;

@@ -81,6 +81,12 @@ public sealed class RetrainOptions : IValidatableObject
 
     public long Seed { get; set; } = 42;
 
+    /// <summary>
+    /// Train on a below-normal-priority thread (nice 10 on Linux) so polling and drafting keep the
+    /// cores; off only where a retrain should take its full share (tests on a busy machine).
+    /// </summary>
+    public bool LowPriority { get; set; } = true;
+
     /// <summary>Held-out comments answered by the new (and the current) adapter for the report.</summary>
     [Range(0, 20)]
     public int SampleCount { get; set; } = 3;

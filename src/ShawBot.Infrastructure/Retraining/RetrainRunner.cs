@@ -64,7 +64,7 @@ public sealed class RetrainRunner(
         logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
             request.RequestedBy, dataset.Count, dataset.CuratedCount, newExamples, dataset.SeedCount, dataset.Train.Count, dataset.Eval.Count, dataset.Hash[..12]);
 
-        var work = await BelowNormalThread.Run("shawbot-retrain", () => TrainAndEvaluate(trainer, dataset, trainOptions, compareWith, progress, cancellationToken)).ConfigureAwait(false);
+        var work = await BelowNormalThread.Run("shawbot-retrain", () => TrainAndEvaluate(trainer, dataset, trainOptions, compareWith, progress, cancellationToken), o.LowPriority).ConfigureAwait(false);
         if (work is null)
             return Done(RetrainOutcomeKind.Interrupted, "stopped before the end of training; the checkpoint in adapters/.training resumes on the next run") with { DatasetSize = dataset.Count, NewExamples = newExamples };
 
