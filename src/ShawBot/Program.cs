@@ -7,4 +7,6 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(AdaptersCommand.Create());
+root.Subcommands.Add(RetrainCommand.Create());
 return await root.Parse(args).InvokeAsync();

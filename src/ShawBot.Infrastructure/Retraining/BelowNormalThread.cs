@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using ShawBot.Engine.Kernels;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -19,12 +21,16 @@ public static partial class BelowNormalThread
 
     public static Task<T> Run<T>(string name, Func<T> work, bool lowPriority = true)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A Linux thread inherits the nice value of the thread that creates it. The kernel workers
+        // start in WorkerPool's static constructor: run it here, at normal priority, first.
+        _ = WorkerPool.Concurrency;
+        T result = default!;
+        ExceptionDispatchInfo? error = null;
         var thread = new Thread(() =>
         {
             if (lowPriority) LowerNiceOnLinux();
-            try { done.SetResult(work()); }
-            catch (Exception e) { done.SetException(e); }
+            try { result = work(); }
+            catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
         })
         {
             Name = name,
@@ -32,7 +38,15 @@ public static partial class BelowNormalThread
             Priority = lowPriority ? ThreadPriority.BelowNormal : ThreadPriority.Normal,
         };
         thread.Start();
-        return done.Task;
+        // The task is completed by a normal-priority thread that waits for the worker, never by
+        // the worker itself: completing it there could make the thread pool create a worker from
+        // the niced thread, and every later pool thread created by that one would inherit nice 10.
+        return Task.Factory.StartNew(() =>
+        {
+            thread.Join();
+            error?.Throw();
+            return result;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private static void LowerNiceOnLinux()

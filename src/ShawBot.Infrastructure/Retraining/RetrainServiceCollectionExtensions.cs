@@ -53,6 +53,7 @@ public static class RetrainServiceCollectionExtensions
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<RetrainScheduleService>();
         services.AddHostedService<CoordinatorShutdown>();
+        services.AddHostedService<ActiveAdapterWatcher>();
         return services;
     }
 

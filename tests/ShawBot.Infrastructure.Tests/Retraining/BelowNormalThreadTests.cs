@@ -17,7 +17,15 @@ public sealed class BelowNormalThreadTests
 
         var normal = await BelowNormalThread.Run("retrain-probe", () => (Thread.CurrentThread.Priority, ReadNice()), lowPriority: false);
         Assert.Equal(ThreadPriority.Normal, normal.Priority);
-        if (OperatingSystem.IsLinux()) Assert.Equal(ReadNice(), normal.Item2);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(0, normal.Item2);
+            // Nothing created after a low-priority run inherits its nice value: not the thread that
+            // runs this continuation, not pool threads.
+            Assert.Equal(0, ReadNice());
+            var pool = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(ReadNice)));
+            Assert.All(pool, n => Assert.Equal(0, n));
+        }
     }
 
     [Fact]
