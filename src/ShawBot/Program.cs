@@ -8,4 +8,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(AdaptersCommand.Create());
+root.Subcommands.Add(RetrainCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -4,6 +4,7 @@ using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
+using ShawBot.Infrastructure.Retraining;
 
 namespace ShawBot.Infrastructure.Engine;
 
@@ -18,9 +19,13 @@ public sealed class LanguageModel : IDisposable
 
     private sealed record Loaded(LlamaModel Model, ITokenizer Tokenizer, PromptTemplate Template, AdapterSet Adapters, TextGenerator Generator, string Name);
 
-    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger)
+    private readonly AdapterRegistry? _registry;
+
+    /// <param name="registry">When given, the registry's active version is loaded and activated at start (before <see cref="EngineOptions.AdapterPath"/>).</param>
+    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger, AdapterRegistry? registry = null)
     {
         _logger = logger;
+        _registry = registry;
         Options = options.Value;
         _loaded = new Lazy<Loaded>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -50,8 +55,16 @@ public sealed class LanguageModel : IDisposable
         string prompts = o.PromptsPath ?? Path.Combine(AppContext.BaseDirectory, "prompts");
         var template = PromptTemplate.Load(prompts);
         var adapters = new AdapterSet(model.Config);
-        if (o.AdapterPath is { Length: > 0 } ap)
+        _registry?.CompleteInterruptedPromotion();
+        if (_registry?.ActiveVersion is { } active && _registry.Get(active) is { } version)
         {
+            adapters.Load(active, version.Path);
+            adapters.Activate(active);
+        }
+        else if (o.AdapterPath is { Length: > 0 } ap && !(_registry?.HasExplicitBaseModel ?? false))
+        {
+            if (_registry?.ActiveVersion is { } missing)
+                _logger.LogWarning("The registry's active adapter {Version} is not in {Root}; using ShawBot:Engine:AdapterPath", missing, _registry.Root);
             adapters.Load(Path.GetFileName(Path.GetFullPath(ap).TrimEnd(Path.DirectorySeparatorChar)), ap);
             adapters.Activate(adapters.Names.Single());
         }

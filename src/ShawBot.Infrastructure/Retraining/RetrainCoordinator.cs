@@ -1,0 +1,133 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using ShawBot.Core.Ports;
+using ShawBot.Engine.Training;
+
+namespace ShawBot.Infrastructure.Retraining;
+
+/// <summary>A run in progress, for "already running" answers and status pages.</summary>
+public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedAt, TrainProgress? Progress);
+
+/// <summary>
+/// At most one retrain per process: the nightly job and on-demand requests (Discord, CLI, the local
+/// admin endpoint) all come through here. A request while a run is going is refused with what that
+/// run is doing. (Across processes the registry's lock file does the same.)
+/// </summary>
+public sealed class RetrainCoordinator : IRetrainTrigger, IDisposable
+{
+    private readonly IRetrainRunner _runner;
+    private readonly IEnumerable<IRetrainReporter> _reporters;
+    private readonly ILogger<RetrainCoordinator> _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly object _gate = new();
+    private RetrainRunState? _current;
+    private Task<RetrainOutcome>? _running;
+
+    public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null)
+    {
+        _runner = runner;
+        _reporters = reporters;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The run in progress, or null.</summary>
+    public RetrainRunState? Current { get { lock (_gate) return _current; } }
+
+    /// <summary>The last finished run in this process.</summary>
+    public RetrainOutcome? LastOutcome { get; private set; }
+
+    /// <summary>Starts a run in the background unless one is going; <paramref name="run"/> completes with its outcome.</summary>
+    public bool TryStart(RetrainRequest request, out Task<RetrainOutcome> run, out string? refusal, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_current is { } busy)
+            {
+                run = Task.FromResult(new RetrainOutcome(RetrainOutcomeKind.Busy, Describe(busy), request.RequestedBy, _time.GetUtcNow(), _time.GetUtcNow()));
+                refusal = Describe(busy);
+                return false;
+            }
+            var state = new RetrainRunState(request.RequestedBy, _time.GetUtcNow(), null);
+            _current = state;
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, cancellationToken);
+            _running = run = Task.Run(() => RunAsync(request, linked), CancellationToken.None);
+            refusal = null;
+            return true;
+        }
+    }
+
+    /// <summary>Runs now and waits (the scheduled job); a run already going makes this one a no-op that says so.</summary>
+    public Task<RetrainOutcome> RunAsync(RetrainRequest request, CancellationToken cancellationToken)
+    {
+        if (!TryStart(request, out var run, out var refusal, cancellationToken))
+            _logger.LogInformation("Retrain requested by {RequestedBy} not started: {Reason}", request.RequestedBy, refusal);
+        return run;
+    }
+
+    public Task<AdminActionResult> TriggerRetrainAsync(string requestedBy, CancellationToken cancellationToken)
+    {
+        // The run outlives the request that started it: only shutdown stops it.
+        if (!TryStart(new RetrainRequest(requestedBy), out _, out var refusal))
+            return Task.FromResult(new AdminActionResult(false, refusal!));
+        return Task.FromResult(new AdminActionResult(true, "Retrain started: the report follows when it ends."));
+    }
+
+    /// <summary>Waits for the run in progress, if any (tests, shutdown).</summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_gate) return _running is { IsCompleted: false } r ? r : Task.CompletedTask;
+    }
+
+    private string Describe(RetrainRunState s)
+    {
+        string progress = s.Progress is { } p ? string.Create(CultureInfo.InvariantCulture, $", step {p.Step}/{p.TotalSteps}, loss {p.TrainLoss:0.000}") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"A retrain is already running (started {s.StartedAt:yyyy-MM-dd HH:mm:ss} UTC by {s.RequestedBy}{progress}); this request does nothing.");
+    }
+
+    private async Task<RetrainOutcome> RunAsync(RetrainRequest request, CancellationTokenSource linked)
+    {
+        RetrainOutcome outcome;
+        try
+        {
+            var progress = new InlineProgress(p => { lock (_gate) if (_current != null) _current = _current with { Progress = p }; });
+            outcome = await _runner.RunAsync(request, progress, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Interrupted, "stopped by shutdown; the next run resumes", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Retrain requested by {RequestedBy} failed", request.RequestedBy);
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Failed, $"failed: {e.Message}", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        finally
+        {
+            linked.Dispose();
+            lock (_gate) _current = null;
+        }
+
+        LastOutcome = outcome;
+        foreach (var reporter in _reporters)
+        {
+            try { await reporter.ReportAsync(outcome, _stopping.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Retrain report through {Reporter} failed", reporter.GetType().Name);
+            }
+            catch (OperationCanceledException) { break; }
+        }
+        return outcome;
+    }
+
+    /// <summary>Stops a run in progress (it saves a checkpoint); the source is left undisposed for reporters still finishing.</summary>
+    public void Dispose() => _stopping.Cancel();
+
+    private sealed class InlineProgress(Action<TrainProgress> report) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => report(value);
+    }
+}

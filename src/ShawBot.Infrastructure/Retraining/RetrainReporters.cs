@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ShawBot.Infrastructure.Discord.Models;
+using ShawBot.Infrastructure.Discord.Moderation;
+using ShawBot.Infrastructure.Discord.Rest;
+
+namespace ShawBot.Infrastructure.Retraining;
+
+/// <summary>Tells someone how a retrain went.</summary>
+public interface IRetrainReporter
+{
+    Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken);
+}
+
+/// <summary>The log entry (numbers, loss curve path, samples) and registry's last-run.json for status pages.</summary>
+public sealed class LogRetrainReporter(AdapterRegistry registry, ILogger<LogRetrainReporter> logger) : IRetrainReporter
+{
+    public Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken)
+    {
+        var level = outcome.Kind switch
+        {
+            RetrainOutcomeKind.Failed => LogLevel.Error,
+            RetrainOutcomeKind.Busy or RetrainOutcomeKind.Interrupted => LogLevel.Warning,
+            _ => LogLevel.Information,
+        };
+        logger.Log(level, "Retrain {Kind} after {Seconds:0.0} s (requested by {RequestedBy}): {Summary}; version {Version}, steps {Steps}, final train loss {TrainLoss}, loss curve {LossCurve}",
+            outcome.Kind, outcome.Duration.TotalSeconds, outcome.RequestedBy, outcome.Summary, outcome.Version?.Name ?? "none",
+            outcome.Training?.Steps ?? 0, outcome.Training?.FinalTrainLoss, outcome.Version?.LossCurvePath ?? "none");
+        foreach (var s in outcome.Samples)
+            logger.LogInformation("Retrain sample: comment {Comment} | curated {Reference} | new {Candidate} | current {Current}", s.Comment, s.Reference, s.Candidate, s.Current);
+        if (outcome.Kind != RetrainOutcomeKind.Busy)
+            registry.RecordRun(new RetrainRunRecord(outcome.FinishedAt, outcome.Kind.ToString(), outcome.Summary, outcome.Version?.Name));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A message in the moderation channel when Discord is configured: the numbers as an embed and the
+/// sample replies as fields. The loss curve is named by path: our REST client sends JSON bodies only
+/// (no multipart attachments), and Discord does not render SVG inline anyway.
+/// </summary>
+public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrainReporter
+{
+    public async Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome.Kind == RetrainOutcomeKind.Busy) return;
+        var rest = services.GetService<DiscordRestClient>();
+        var options = services.GetService<IOptions<DiscordModerationOptions>>();
+        if (rest is null || options is null || options.Value.ChannelId == 0) return;
+        await rest.CreateMessageAsync(options.Value.ChannelId, Build(outcome), cancellationToken).ConfigureAwait(false);
+    }
+
+    public static MessagePayload Build(RetrainOutcome o)
+    {
+        var fields = new List<EmbedField>();
+        if (o.NewEvalLoss is { } n && o.ComparedEvalLoss is { } c)
+        {
+            fields.Add(new EmbedField("Eval loss", F($"{c:0.000} ({o.ComparedWith}) → {n:0.000}"), true));
+            fields.Add(new EmbedField("Perplexity", F($"{Math.Exp(c):0.00} → {Math.Exp(n):0.00}"), true));
+        }
+        if (o.DatasetSize > 0) fields.Add(new EmbedField("Examples", F($"{o.DatasetSize} ({o.NewExamples} new)"), true));
+        if (o.Training is { } t) fields.Add(new EmbedField("Training", F($"{t.Steps} steps, final train loss {t.FinalTrainLoss:0.000}, {o.Duration.TotalMinutes:0.0} min"), true));
+        if (o.Version is { } v) fields.Add(new EmbedField("Loss curve", Clip(v.LossCurvePath, 1000)));
+        int i = 0;
+        // Three samples keep the embed under Discord's 6,000-character total.
+        foreach (var s in o.Samples.Take(3))
+        {
+            var text = new StringBuilder()
+                .Append("**Comment:** ").AppendLine(Clip(s.Comment, 250))
+                .Append("**New:** ").AppendLine(Clip(s.Candidate, 300))
+                .Append("**Current:** ").AppendLine(Clip(s.Current ?? "", 300))
+                .Append("**Curated:** ").Append(Clip(s.Reference, 100));
+            fields.Add(new EmbedField($"Sample {++i}", Clip(text.ToString(), 1024)));
+        }
+        string title = o.Kind switch
+        {
+            RetrainOutcomeKind.Promoted => $"Retrain: {o.Version?.Name} promoted",
+            RetrainOutcomeKind.NotPromoted => $"Retrain: {o.Version?.Name} kept, not promoted",
+            _ => $"Retrain {o.Kind.ToString().ToLowerInvariant()}",
+        };
+        return new MessagePayload
+        {
+            Embeds = [new DiscordEmbed { Title = title, Description = Clip(o.Summary, 1000), Fields = fields, Timestamp = o.FinishedAt }],
+            AllowedMentions = AllowedMentions.None,
+        };
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}

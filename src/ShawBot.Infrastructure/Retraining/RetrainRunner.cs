@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ShawBot.Core.Ports;
+using ShawBot.Engine.Generation;
+using ShawBot.Engine.Lora;
+using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Engine;
+
+namespace ShawBot.Infrastructure.Retraining;
+
+/// <summary>One retrain, start to end. Implemented by <see cref="RetrainRunner"/>; tests substitute it.</summary>
+public interface IRetrainRunner
+{
+    Task<RetrainOutcome> RunAsync(RetrainRequest request, IProgress<TrainProgress>? progress, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The nightly job: dataset (curated + seed, deduplicated, split by id) → QLoRA training on a
+/// below-normal thread, resumable from adapters/.training → eval of the new and the active adapter
+/// on the same held-out set → sample replies → a new registry version → promotion and a live swap
+/// when eval loss improves by the margin.
+/// </summary>
+public sealed class RetrainRunner(
+    LanguageModel model,
+    ICommentStore store,
+    AdapterRegistry registry,
+    RegistryAdapterAdmin adapters,
+    IOptions<RetrainOptions> options,
+    ILogger<RetrainRunner> logger,
+    TimeProvider? time = null) : IRetrainRunner
+{
+    private const string RunFile = "run.json";
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<RetrainOutcome> RunAsync(RetrainRequest request, IProgress<TrainProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var o = options.Value;
+        var started = _time.GetUtcNow();
+        RetrainOutcome Done(RetrainOutcomeKind kind, string message) => new(kind, message, request.RequestedBy, started, _time.GetUtcNow());
+
+        using var processLock = registry.TryLock();
+        if (processLock is null)
+            return Done(RetrainOutcomeKind.Busy, $"another process is retraining into {registry.Root}");
+        registry.CleanUpIncomplete();
+
+        var curated = await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false);
+        var seed = o.SeedDataPath is { Length: > 0 } seedPath ? ReplyDataset.LoadJsonl(seedPath) : [];
+        var dataset = RetrainDataset.Build(curated, seed, o.EvalFraction);
+        var latest = registry.Latest;
+        var previousIds = latest is null ? new HashSet<string>() : registry.DatasetIds(latest);
+        int newExamples = dataset.CuratedIds.Count(id => !previousIds.Contains(id));
+        if (latest != null && newExamples < o.MinNewExamples && !request.Force)
+            return Done(RetrainOutcomeKind.Skipped, $"skipped: {newExamples} new curated example(s) since {latest.Name}, {o.MinNewExamples} needed") with { DatasetSize = dataset.Count, NewExamples = newExamples };
+        if (dataset.Train.Count == 0 || dataset.Eval.Count == 0)
+            return Done(RetrainOutcomeKind.Skipped, $"skipped: {dataset.Count} example(s) after deduplication; need at least 2 (one to train on, one to evaluate)") with { DatasetSize = dataset.Count };
+
+        // Touching Model loads the base once (a no-op when the service already loaded it).
+        var llm = model.Model;
+        var trainOptions = o.ToTrainOptions(model.Name);
+        var trainer = new Trainer(llm, model.Tokenizer, model.Template, trainOptions);
+        var (compareWith, compareName) = AdapterToCompare();
+        logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
+            request.RequestedBy, dataset.Count, dataset.CuratedCount, newExamples, dataset.SeedCount, dataset.Train.Count, dataset.Eval.Count, dataset.Hash[..12]);
+
+        var work = await BelowNormalThread.Run("shawbot-retrain", () => TrainAndEvaluate(trainer, dataset, trainOptions, compareWith, progress, cancellationToken), o.LowPriority).ConfigureAwait(false);
+        if (work is null)
+            return Done(RetrainOutcomeKind.Interrupted, "stopped before the end of training; the checkpoint in adapters/.training resumes on the next run") with { DatasetSize = dataset.Count, NewExamples = newExamples };
+
+        double margin = o.PromotionMargin;
+        bool promote = !double.IsNaN(work.NewLoss) && (double.IsNaN(work.ComparedLoss) || work.NewLoss < work.ComparedLoss * (1 - margin));
+        string decision = promote
+            ? $"eval loss improved by {Improvement(work):0.0%} (margin {margin:0.0%})"
+            : $"eval loss {(work.NewLoss < work.ComparedLoss ? $"improved by only {Improvement(work):0.0%}" : $"did not improve ({Improvement(work):+0.0%;-0.0%})")}, margin {margin:0.0%}: {compareName} stays";
+        var createdAt = _time.GetUtcNow();
+        var version = registry.AddVersion(registry.TrainingFolder, name => new AdapterMetadata
+        {
+            Version = name, CreatedAt = createdAt, BaseModel = model.Name, DatasetSize = dataset.Count, TrainExamples = dataset.Train.Count,
+            EvalExamples = dataset.Eval.Count, CuratedExamples = dataset.CuratedCount, SeedExamples = dataset.SeedCount, DatasetHash = dataset.Hash,
+            Steps = work.Training.Steps, FinalTrainLoss = work.Training.FinalTrainLoss, EvalLoss = work.NewLoss, ComparedWith = compareName,
+            ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss, Promoted = promote, Decision = decision,
+            RequestedBy = request.RequestedBy, Rank = o.Rank, Alpha = o.Alpha, Targets = o.Targets, LearningRate = o.LearningRate,
+            Epochs = o.Epochs, MaxSteps = o.MaxSteps,
+        }, dataset.CuratedIds, [Path.Combine(registry.TrainingFolder, "loss-curve.svg"), Path.Combine(registry.TrainingFolder, "metrics.json")]);
+        DeleteFolder(registry.TrainingFolder);
+
+        if (promote) adapters.Activate(version.Name, request.RequestedBy, decision);
+        var outcome = Done(promote ? RetrainOutcomeKind.Promoted : RetrainOutcomeKind.NotPromoted, decision) with
+        {
+            Version = version, NewEvalLoss = work.NewLoss, ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss,
+            ComparedWith = compareName, DatasetSize = dataset.Count, NewExamples = newExamples, Training = work.Training, Samples = work.Samples,
+        };
+        return outcome;
+    }
+
+    private static double Improvement(TrainedCandidate w) => double.IsNaN(w.ComparedLoss) ? double.NaN : (w.ComparedLoss - w.NewLoss) / w.ComparedLoss;
+
+    /// <summary>The live adapter as a private copy from its files (the live object is drafting), or the base.</summary>
+    private (LoraAdapter? Adapter, string Name) AdapterToCompare()
+    {
+        var live = model.Adapters.Active;
+        if (live is null) return (null, "base");
+        if (AdapterRegistry.IsVersionName(live.Version) && registry.Get(live.Version) is { } v)
+            return (PeftAdapterFiles.Load(v.Path, model.Model.Config, v.Name), v.Name);
+        return (live, live.Version);
+    }
+
+    private sealed record TrainedCandidate(TrainResult Training, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
+
+    /// <summary>Runs on the below-normal thread. Null when cancelled (a checkpoint was saved).</summary>
+    private TrainedCandidate? TrainAndEvaluate(Trainer trainer, RetrainDataset dataset, TrainOptions trainOptions, LoraAdapter? compareWith,
+        IProgress<TrainProgress>? progress, CancellationToken ct)
+    {
+        string work = registry.TrainingFolder;
+        string fingerprint = JsonSerializer.Serialize(new { dataset = dataset.Hash, model = model.Name, options = trainOptions.ToString(), targets = trainOptions.Lora.TargetPattern ?? string.Join(",", trainOptions.Lora.TargetModules) });
+        var train = RetrainDataset.ToReplyExamples(dataset.Train);
+        var eval = RetrainDataset.ToReplyExamples(dataset.Eval);
+        TrainResult result;
+        if (ReadFingerprint(work) == fingerprint)
+        {
+            logger.LogInformation("Resuming the interrupted retrain in {Folder}", work);
+            try { result = trainer.Train(train, eval, work, progress, ct); }
+            catch (Exception e) when (e is IOException or InvalidDataException or JsonException or KeyNotFoundException or ArgumentException)
+            {
+                logger.LogWarning(e, "The checkpoint in {Folder} is unreadable; starting the run over", work);
+                result = TrainFresh();
+            }
+        }
+        else
+        {
+            result = TrainFresh();
+        }
+
+        if (!result.Completed) return null;
+        var candidate = PeftAdapterFiles.Load(work, model.Model.Config, "candidate");
+        var evalSet = trainer.Encode(eval);
+        double newLoss = trainer.Evaluate(candidate, evalSet, ct);
+        double comparedLoss = trainer.Evaluate(compareWith, evalSet, ct);
+        return new TrainedCandidate(result, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
+
+        TrainResult TrainFresh()
+        {
+            DeleteFolder(work);
+            Directory.CreateDirectory(work);
+            AdapterRegistry.WriteAtomically(Path.Combine(work, RunFile), fingerprint);
+            return trainer.Train(train, eval, work, progress, ct);
+        }
+    }
+
+    private List<SampleReply> Samples(RetrainDataset dataset, LoraAdapter candidate, LoraAdapter? current, CancellationToken ct)
+    {
+        var o = options.Value;
+        var e = model.Options;
+        if (o.SampleCount == 0) return [];
+        // A generator of its own (own KV cache), so samples never queue behind or block a draft.
+        var generator = new TextGenerator(model.Model, model.Tokenizer, Math.Min(e.ContextTokens, 1024));
+        var sampling = new SamplingOptions
+        {
+            MaxNewTokens = Math.Min(o.SampleMaxNewTokens, generator.ContextTokens / 2), MinNewTokens = Math.Min(e.MinNewTokens, o.SampleMaxNewTokens),
+            RepetitionPenalty = (float)e.RepetitionPenalty, StopStrings = string.IsNullOrEmpty(e.SignOff) ? [] : [e.SignOff],
+        };
+        var samples = new List<SampleReply>();
+        foreach (var ex in dataset.Eval.Take(o.SampleCount))
+        {
+            ct.ThrowIfCancellationRequested();
+            int[] prompt = model.Template.EncodePrompt(model.Tokenizer, EngineReplyWriter.Neutralize(ex.Comment));
+            int budget = generator.ContextTokens - sampling.MaxNewTokens;
+            if (prompt.Length > budget) prompt = [prompt[0], .. prompt[^(budget - 1)..]];
+            string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).Text.Trim();
+            samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));
+        }
+        return samples;
+    }
+
+    private static string? ReadFingerprint(string work)
+    {
+        string path = Path.Combine(work, RunFile);
+        try { return File.Exists(path) ? File.ReadAllText(path) : null; }
+        catch (IOException) { return null; }
+    }
+
+    private static void DeleteFolder(string dir)
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Quartz;
+using ShawBot.Core;
+using ShawBot.Core.Ports;
+
+namespace ShawBot.Infrastructure.Retraining;
+
+public static class RetrainServiceCollectionExtensions
+{
+    /// <summary>
+    /// Nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry, the runner,
+    /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
+    /// as <see cref="IStatusProvider"/> (replacing Discord's placeholders whatever the order of
+    /// registration), reports to the log and to Discord when configured, and Quartz in the host with
+    /// a persistent SQLite job store. Needs <c>AddShawBotEngine</c> and a store.
+    /// </summary>
+    public static IServiceCollection AddShawBotRetraining(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddValidatedOptions<RetrainOptions>(configuration, RetrainOptions.Section);
+        // Quartz's store is configured now, from the bound section (validated again on start).
+        var options = configuration.GetSection(RetrainOptions.Section).Get<RetrainOptions>() ?? new RetrainOptions();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new AdapterRegistry(sp.GetRequiredService<IOptions<RetrainOptions>>().Value.AdaptersPath));
+        services.TryAddSingleton<RegistryAdapterAdmin>();
+        services.TryAddSingleton<IRetrainRunner, RetrainRunner>();
+        services.TryAddSingleton<RetrainCoordinator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, LogRetrainReporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, DiscordRetrainReporter>());
+        services.RemoveAll<IRetrainTrigger>();
+        services.AddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainCoordinator>());
+        services.RemoveAll<IAdapterAdmin>();
+        services.AddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
+        services.RemoveAll<IStatusProvider>();
+        services.AddSingleton<IStatusProvider, RetrainStatusProvider>();
+
+        // The QRTZ_* tables must exist before Quartz's hosted service starts the scheduler.
+        services.AddHostedService<QuartzSchemaMigration>();
+        services.AddQuartz(q =>
+        {
+            q.UsePersistentStore(store =>
+            {
+                store.UseSqlite(QuartzSqliteSchema.ConnectionString(options.SchedulerDatabasePath));
+                store.UseSystemTextJsonSerializer();
+                store.ConfigureStore(s => s.MisfireThreshold = options.MisfireThreshold);
+            });
+            q.AddJob<RetrainJob>(j => j.WithIdentity(RetrainJob.Key).StoreDurably().WithDescription("Retrain the LoRA adapter on curated replies"));
+        });
+        services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
+        services.AddHostedService<RetrainScheduleService>();
+        services.AddHostedService<CoordinatorShutdown>();
+        services.AddHostedService<ActiveAdapterWatcher>();
+        return services;
+    }
+
+    /// <summary>On host stop, a run in progress saves its checkpoint and stops (it resumes on the next run).</summary>
+    private sealed class CoordinatorShutdown(RetrainCoordinator coordinator) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            coordinator.Dispose();
+            await coordinator.WhenIdleAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ShawBot.Core.Ports;
+using ShawBot.Engine.Generation;
+using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Store;
+
+namespace ShawBot.Cli.Commands;
+
+/// <summary>
+/// `shawbot retrain`: the nightly job now. With --url it asks the running service (POST
+/// /api/retrain on its local admin endpoint) and returns at once; otherwise it runs here, offline,
+/// on the store's curated examples (plus --seed-data) and writes the registry. A running service
+/// follows a promotion made here through adapters/active; the registry lock keeps the two from
+/// training at the same time.
+/// </summary>
+internal static class RetrainCommand
+{
+    public static Command Create()
+    {
+        var url = new Option<string?>("--url") { Description = "a running instance's base address, e.g. http://127.0.0.1:5080: ask it to retrain instead of running here" };
+        var model = CommonOptions.Model(required: false);
+        var prompts = CommonOptions.Prompts();
+        var quantize = CommonOptions.Quantize();
+        var db = new Option<FileInfo>("--db") { Description = "the service's SQLite store (ShawBot:Store:DatabasePath)", DefaultValueFactory = _ => new FileInfo("data/shawbot.db") };
+        var adapters = AdaptersCommand.AdaptersOption();
+        var seed = new Option<FileInfo?>("--seed-data") { Description = "JSONL of {\"comment\", \"reply\"} trained on beside the curated examples" };
+        var force = new Option<bool>("--force") { Description = "train even when fewer than --min-new examples arrived since the last version" };
+        var d = new RetrainOptions();
+        var minNew = new Option<int>("--min-new") { Description = "skip unless this many curated examples are new", DefaultValueFactory = _ => d.MinNewExamples };
+        var margin = new Option<double>("--margin") { Description = "promote when eval loss falls by this fraction", DefaultValueFactory = _ => d.PromotionMargin };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs, Description = "passes over the training split" };
+        var maxSteps = new Option<int>("--max-steps") { DefaultValueFactory = _ => 0, Description = "stop after this many optimizer steps (0 = all epochs)" };
+        var rank = new Option<int>("--rank") { DefaultValueFactory = _ => d.Rank, Description = "LoRA rank r" };
+        var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => d.Alpha, Description = "LoRA alpha" };
+        var targets = new Option<string>("--targets") { DefaultValueFactory = _ => d.Targets, Description = "comma-separated projections or all-linear" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.LearningRate, Description = "peak learning rate" };
+        var samples = new Option<int>("--samples") { DefaultValueFactory = _ => d.SampleCount, Description = "held-out comments to answer for the report" };
+        var cmd = new Command("retrain", "Retrain the adapter now: on the running service (--url) or here, offline (--model, --db, --adapters).")
+        {
+            url, model, prompts, quantize, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
+        };
+        cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
+        {
+            if (pr.GetValue(url) is { } address)
+            {
+                if (!Uri.TryCreate(address, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+                    throw new ArgumentException($"--url '{address}' is not an http(s) address");
+                return await Remote(baseUri, ct);
+            }
+            var modelDir = pr.GetValue(model) ?? throw new ArgumentException("--model is required to retrain offline (or pass --url to ask a running service)");
+            var options = new RetrainOptions
+            {
+                AdaptersPath = pr.GetValue(adapters)!.FullName, SeedDataPath = pr.GetValue(seed)?.FullName, MinNewExamples = pr.GetValue(minNew),
+                PromotionMargin = pr.GetValue(margin), Epochs = pr.GetValue(epochs), MaxSteps = pr.GetValue(maxSteps), Rank = pr.GetValue(rank),
+                Alpha = pr.GetValue(alpha), Targets = pr.GetValue(targets)!, LearningRate = pr.GetValue(lr), SampleCount = pr.GetValue(samples),
+                LowPriority = false,
+            };
+            options.ToTrainOptions(null).Validate();
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            var registry = new AdapterRegistry(options.AdaptersPath);
+            var engine = new EngineOptions { ModelPath = modelDir.FullName, PromptsPath = PromptsFolder(pr.GetValue(prompts)), Quantize = pr.GetValue(quantize)! };
+            using var llm = new LanguageModel(Options.Create(engine), logging.CreateLogger<LanguageModel>(), registry);
+            var store = new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = pr.GetValue(db)!.FullName }), TimeProvider.System);
+            var admin = new RegistryAdapterAdmin(registry, llm, logging.CreateLogger<RegistryAdapterAdmin>());
+            var runner = new RetrainRunner(llm, store, registry, admin, Options.Create(options), logging.CreateLogger<RetrainRunner>());
+            var outcome = await runner.RunAsync(new RetrainRequest(Environment.UserName, pr.GetValue(force)),
+                new InlineProgress(p => Console.Error.Write($"\rstep {p.Step}/{p.TotalSteps} · loss {p.TrainLoss:0.000}{(p.EvalLoss is { } e ? $" · eval {e:0.000}" : "")}   ")), ct);
+            Console.Error.WriteLine();
+            await new LogRetrainReporter(registry, logging.CreateLogger<LogRetrainReporter>()).ReportAsync(outcome, ct);
+            Console.WriteLine(outcome.Summary);
+            foreach (var s in outcome.Samples)
+                Console.WriteLine($"\n> {s.Comment}\nnew:     {s.Candidate}\ncurrent: {s.Current}\ncurated: {s.Reference}");
+            return outcome.Kind switch
+            {
+                RetrainOutcomeKind.Promoted or RetrainOutcomeKind.NotPromoted or RetrainOutcomeKind.Skipped => 0,
+                RetrainOutcomeKind.Interrupted => 130,
+                _ => 1,
+            };
+        }));
+        return cmd;
+    }
+
+    private static async Task<int> Remote(Uri baseUri, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-ShawBot-User", Environment.UserName);
+        HttpResponseMessage response;
+        try { response = await http.PostAsync(RetrainEndpoints.RetrainPath, null, ct); }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"error: no ShawBot answered at {baseUri}: {e.Message}");
+            return 1;
+        }
+        using var _ = response;
+        var result = await response.Content.ReadFromJsonAsync<AdminActionResult>(ct);
+        Console.WriteLine(result?.Message ?? $"{(int)response.StatusCode} {response.ReasonPhrase}");
+        return result?.Accepted == true ? 0 : 1;
+    }
+
+    private static string PromptsFolder(DirectoryInfo? dir)
+    {
+        if (dir != null) return dir.FullName;
+        foreach (var candidate in new[] { Path.Combine(Environment.CurrentDirectory, "prompts"), Path.Combine(AppContext.BaseDirectory, "prompts") })
+            if (File.Exists(Path.Combine(candidate, PromptTemplate.InstructionsFile))) return candidate;
+        throw new FileNotFoundException("no prompts/instructions.txt in the current folder or beside shawbot; pass --prompts DIR");
+    }
+}
