@@ -56,6 +56,8 @@ public sealed partial class DemoHost : IAsyncDisposable
         var state = Path.GetFullPath(options.StateDirectory);
         if (options.Reset && Directory.Exists(state))
         {
+            // Pooled connections would keep the deleted database open and be handed to the new store.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(state, recursive: true);
         }
 
