@@ -68,7 +68,7 @@ public sealed class DemoPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
         var (playwright, browser) = await Browser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 900 } });
         page.SetDefaultTimeout(30_000);
         output.WriteLine($"browser up in {sw.Elapsed.TotalSeconds:0.0} s; page {demo.PageUri}");
         await page.GotoAsync(demo.PageUri.ToString());
@@ -115,7 +115,7 @@ public sealed class DemoPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
 
         if (Environment.GetEnvironmentVariable("SHAWBOT_SCREENSHOT") is { Length: > 0 } shot)
         {
-            await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+            await page.ScreenshotAsync(new() { Path = shot });
         }
 
         output.WriteLine($"done in {sw.Elapsed.TotalSeconds:0.0} s");

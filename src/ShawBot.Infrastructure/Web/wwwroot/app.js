@@ -53,7 +53,9 @@ function card(item) {
   });
 
   const node = el("article", { class: "card", "data-draft-id": String(item.draftId), "data-comment-id": item.commentId },
-    el("div", { class: "meta", text: `${item.author} on “${item.videoTitle || item.videoId}” · ${when(item.commentPublishedAt)}` }),
+    el("div", { class: "meta" }, `${item.author} on `,
+      el("a", { class: "video", href: `https://www.youtube.com/watch?v=${encodeURIComponent(item.videoId)}`, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
+      ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
     item.flags.length ? el("div", { class: "flags", text: "⚠ " + item.flags.join(", ") }) : null,
     text,
@@ -105,7 +107,7 @@ function renderHistory(items) {
   if (key === state.history) return;
   state.history = key;
   const rows = items.map((h) => el("tr", { "data-comment-id": h.commentId },
-    el("td", {}, el("div", { class: "muted", text: `${h.author} · ${h.videoTitle || ""}` }), el("div", { text: h.comment })),
+    el("td", {}, el("div", { class: "muted", text: h.videoTitle ? `${h.author} · ${h.videoTitle}` : h.author }), el("div", { text: h.comment })),
     el("td", { text: `${h.decision || ""}${h.moderator ? " by " + h.moderator : ""}`, title: when(h.decidedAt) }),
     el("td", { class: "reply", text: h.finalText || (h.decision === "Reject" ? "(rejected draft) " + h.draft : "") }),
     el("td", { class: "state-" + h.state, text: h.state + (h.postedAt ? " " + when(h.postedAt) : "") + (h.reason ? " — " + h.reason : "") })));
