@@ -48,6 +48,22 @@ public static partial class WebEndpoints
         {
             app.Use((context, next) => WebAccessToken.InvokeAsync(context, token, next));
         }
+        else
+        {
+            // Without a token the page trusts whoever can reach the loopback address; a Host check keeps a web
+            // site that rebinds its own name to 127.0.0.1 (DNS rebinding) from reading or deciding drafts.
+            app.Use(async (context, next) =>
+            {
+                if (!IsLocalHost(context.Request.Host.Host, options.Address))
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await context.Response.WriteAsync("ShawBot: unexpected Host header; open the page by its IP address or localhost.\n", context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
+
+                await next(context).ConfigureAwait(false);
+            });
+        }
 
         app.Use(async (context, next) =>
         {
@@ -160,6 +176,11 @@ public static partial class WebEndpoints
         var clean = string.IsNullOrWhiteSpace(name) ? "web" : new string(name.Trim().Where(ch => !char.IsControl(ch)).Take(64).ToArray());
         return new Moderator("web:" + clean, clean);
     }
+
+    private static bool IsLocalHost(string host, string address) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || host.Equals(address, StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     private static byte[] ReadResource(string name)
     {

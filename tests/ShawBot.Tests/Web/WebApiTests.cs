@@ -45,6 +45,17 @@ public sealed class WebApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Requests_naming_a_foreign_host_are_refused_without_a_token()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/queue");
+        request.Headers.Host = "attacker.example";
+        Assert.Equal(HttpStatusCode.Forbidden, (await Http.SendAsync(request)).StatusCode);
+        using var local = new HttpRequestMessage(HttpMethod.Get, "api/queue");
+        local.Headers.Host = "localhost:" + _demo!.PageUri.Port;
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(local)).StatusCode);
+    }
+
+    [Fact]
     public async Task Decisions_are_idempotent_and_land_in_history()
     {
         var queue = await WaitForQueueAsync(3);
