@@ -10,4 +10,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(QuantizeCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -9,6 +9,7 @@ namespace ShawBot.Infrastructure.Tests.Discord;
 /// op 7, op 9 d:true/false, swallowed ACKs) while 500 interactions are dispatched. Every one must
 /// reach the handler exactly once.
 /// </summary>
+[Collection(DiscordTimingCollection.Name)]
 public sealed class GatewaySoakTests(ITestOutputHelper output)
 {
     [Fact]
