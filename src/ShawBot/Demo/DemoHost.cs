@@ -68,8 +68,8 @@ public sealed partial class DemoHost : IAsyncDisposable
         var sandbox = new YouTubeSandbox();
         await sandbox.StartAsync(cancellationToken).ConfigureAwait(false);
         bool usesEngine = options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "config.json"));
-        var settings = Settings(options, sandbox, usesEngine);
         SeedAdapterRegistry(options);
+        var settings = Settings(options, sandbox, usesEngine);
 
         WebApplication app;
         try
@@ -153,7 +153,8 @@ public sealed partial class DemoHost : IAsyncDisposable
                 s["ShawBot:Engine:PromptsPath"] = prompts;
             }
 
-            if (DefaultAdapter(options) is { } adapter)
+            // The registry's live version (drafts then name it, e.g. v0001), else the model's own adapter.
+            if ((ActiveRegistryAdapter(options) ?? DefaultAdapter(options)) is { } adapter)
             {
                 s["ShawBot:Engine:AdapterPath"] = adapter;
             }
@@ -172,6 +173,20 @@ public sealed partial class DemoHost : IAsyncDisposable
         options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "adapter", "adapter_config.json"))
             ? Path.GetFullPath(Path.Combine(model, "adapter"))
             : null;
+
+    private static string? ActiveRegistryAdapter(DemoOptions options)
+    {
+        var registry = Path.Combine(options.StateDirectory, "adapters");
+        var pointer = Path.Combine(registry, "active");
+        if (!File.Exists(pointer))
+        {
+            return null;
+        }
+
+        var version = File.ReadAllText(pointer).Trim();
+        var dir = Path.Combine(registry, version);
+        return Infrastructure.Web.AdapterRegistryReader.IsVersionName(version) && File.Exists(Path.Combine(dir, "adapter_config.json")) ? dir : null;
+    }
 
     /// <summary>A first run lists the model's adapter as v0001 so the page has a version to show.</summary>
     private static void SeedAdapterRegistry(DemoOptions options)

@@ -56,7 +56,8 @@ internal static class ServiceHost
     /// <summary>The page's address once the host listens (the real port when 0 was asked for).</summary>
     public static Uri? PageAddress(WebApplication app)
     {
-        var address = app.Services.GetRequiredService<IServer>() is NoServer ? null : app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        var server = app.Services.GetRequiredService<IServer>();
+        var address = server is NoServer ? null : server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         return address is null ? null : new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
