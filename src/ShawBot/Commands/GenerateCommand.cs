@@ -38,6 +38,7 @@ internal static class GenerateCommand
             {
                 Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP),
                 RepetitionPenalty = pr.GetValue(rep), Seed = pr.GetValue(seed), MaxNewTokens = pr.GetValue(maxNew),
+                StopStrings = pr.GetValue(raw) ? [] : [SignOff],
             };
             sampling.Validate();
             var sw = Stopwatch.StartNew();
@@ -50,7 +51,8 @@ internal static class GenerateCommand
             int[] prompt = template.EncodePrompt(tokenizer, pr.GetValue(comment)!);
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt, sampling, lora, cut ? null : Console.Write, ct);
-            string text = cut ? ReplyText.Finish(result.Text, SignOff, 10_000) : result.Text;
+            string text = !cut ? result.Text
+                : ReplyText.Finish(result.StopReason == StopReason.StopString ? result.Text.TrimEnd() + " " + SignOff : result.Text, SignOff, 10_000);
             if (cut) Console.Write(text);
             Console.WriteLine();
             Console.Error.WriteLine(
