@@ -2,7 +2,7 @@
 """PyTorch reference for ShawBot's LoRA training benchmark (bench/ShawBot.Bench train-lora).
 
 Same steps on the same model shape: a Llama decoder (hidden 768, 12 layers, 12 heads, vocab 32000,
-SwiGLU 2048) in fp32 with random weights, LoRA r 8 / alpha 16 on q, k, v, o (PEFT's formula),
+SwiGLU 2048, tied embeddings: 110M parameters) in fp32 with random weights, LoRA r 8 / alpha 16 on q, k, v, o (PEFT's formula),
 AdamW on the LoRA parameters only, batch 4 x 256 tokens, loss on every token.
 Prints one JSON object: tokens/s over the timed steps.
 
@@ -26,7 +26,8 @@ C, L, NH, I, V, T, B, R = a.hidden, a.layers, a.heads, a.inter, a.vocab, a.seq, 
 HS = C // NH
 
 def lin(o, i): return (torch.randn(o, i) * 0.02)
-W = {"emb": torch.randn(V, C) * 0.02, "head": torch.randn(V, C) * 0.02, "norm": torch.ones(C)}
+W = {"emb": torch.randn(V, C) * 0.02, "norm": torch.ones(C)}
+W["head"] = W["emb"]   # tied embeddings, as the C# bench
 lora = []
 for l in range(L):
     for n, shape in [("q", (C, C)), ("k", (C, C)), ("v", (C, C)), ("o", (C, C)), ("gate", (I, C)), ("up", (I, C)), ("down", (C, I))]:
@@ -75,6 +76,6 @@ for _ in range(a.warmup): step()
 t0 = time.perf_counter()
 for _ in range(a.steps): step()
 dt = time.perf_counter() - t0
-params = sum(v.numel() for k, v in W.items() if not k.endswith(".A") and not k.endswith(".B"))
+params = sum(v.numel() for k, v in W.items() if k != "head" and not k.endswith(".A") and not k.endswith(".B"))
 print(json.dumps({"figure": "lora-train-pytorch", "torch": torch.__version__, "threads": a.threads, "params": params,
                   "tokens_per_s": round(B * T * a.steps / dt, 1), "step_s": round(dt / a.steps, 3)}))
