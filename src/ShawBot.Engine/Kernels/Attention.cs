@@ -35,6 +35,11 @@ public static unsafe class Attention
         if (!probs.IsEmpty && probs.Length < (long)s.NH * s.T * l) throw new ArgumentException("probs is shorter than [NH, T, L]", nameof(probs));
         fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* po = o) fixed (float* pp = probs)
         {
+            if (!probs.IsEmpty && s.Pos0 == 0 && s.T >= AttentionBlocked.MinLength)
+            {
+                AttentionBlocked.Forward(pq, pk, pv, po, pp, s);
+                return;
+            }
             var args = new Args { Q = pq, K = pk, V = pv, O = po, Probs = probs.IsEmpty ? null : pp, S = s };
             // Work per head is T · L · HS; below ~64k MACs a second thread costs more than it saves.
             args.Parts = (long)s.T * l * s.HS * s.NH < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, s.NH);

@@ -26,11 +26,19 @@ public static unsafe partial class AttentionGrad
         fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pp = probs) fixed (float* pdo = dout)
         fixed (float* pdq = dq) fixed (float* pdk = dk) fixed (float* pdv = dv)
         {
+            if (s.T >= AttentionBlocked.MinLength && !ForceLoops)
+            {
+                AttentionBlocked.Backward(pq, pk, pv, pp, pdo, pdq, pdk, pdv, s);
+                return;
+            }
             var a = new Args { Q = pq, K = pk, V = pv, P = pp, DO = pdo, DQ = pdq, DK = pdk, DV = pdv, S = s };
             a.Parts = (long)s.T * s.T * s.HS * s.NH < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, s.NKV);
             WorkerPool.Run(a.Parts, &Part, Unsafe.AsPointer(ref a));
         }
     }
+
+    /// <summary>Tests: use the per-row loop kernel even for long sequences (the reference for the blocked path).</summary>
+    [ThreadStatic] internal static bool ForceLoops;
 
     [ThreadStatic] private static float[]? t_dp;
 

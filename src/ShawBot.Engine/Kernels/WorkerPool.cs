@@ -43,9 +43,14 @@ public static unsafe class WorkerPool
     public static void Run(int parts, delegate*<int, void*, void> fn, void* args)
     {
         if (parts <= 0) return;
-        if (parts == 1 || Workers.Length == 0 || !Monitor.TryEnter(Gate))
+        // A kernel called from inside another kernel's part runs serially: the Gate monitor is
+        // re-entrant, so without this the caller's thread would overwrite the running job.
+        if (parts == 1 || Workers.Length == 0 || t_insideJob || !Monitor.TryEnter(Gate))
         {
-            for (int p = 0; p < parts; p++) fn(p, args);
+            bool outer = t_insideJob;
+            t_insideJob = true;
+            try { for (int p = 0; p < parts; p++) fn(p, args); }
+            finally { t_insideJob = outer; }
             return;
         }
         try
@@ -66,14 +71,21 @@ public static unsafe class WorkerPool
         }
     }
 
+    [ThreadStatic] private static bool t_insideJob;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunShare(int worker)
     {
-        for (int p = worker; p < _parts; p += Concurrency)
+        t_insideJob = true;
+        try
         {
-            try { _fn(p, _args); }
-            catch (Exception e) { _error = e; }
+            for (int p = worker; p < _parts; p += Concurrency)
+            {
+                try { _fn(p, _args); }
+                catch (Exception e) { _error = e; }
+            }
         }
+        finally { t_insideJob = false; }
     }
 
     private sealed class Worker
