@@ -1,16 +1,20 @@
-using System.Diagnostics;
-using ShawBot.Engine.Kernels;
+using ShawBot.Bench;
 
-var rng = new Random(1);
-float[] Rand(long n) { var a = new float[n]; for (long i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
-int K = 4096, N = 4096;
-var w = PackedMatrix.FromRowMajor(Rand((long)N * K), N, K);
-foreach (int M in new[] { 512, 1 })
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | head | decode | load4bit | train-lora ...
+// Each figure is one JSON object on its own line.
+string what = args.Length > 0 ? args[0] : "matmul";
+switch (what)
 {
-    var x = Rand((long)M * K); var y = new float[(long)M * N];
-    MatMul.Forward(x, M, w, y);
-    int reps = M == 1 ? 200 : 5; var sw = Stopwatch.StartNew();
-    for (int r = 0; r < reps; r++) MatMul.Forward(x, M, w, y);
-    double t = sw.Elapsed.TotalSeconds / reps;
-    Console.WriteLine($"{{\"figure\":\"matmul\",\"m\":{M},\"k\":{K},\"n\":{N},\"ms\":{t*1e3:F3},\"gflops\":{2.0*M*N*K/t/1e9:F1}}}");
+    case "matmul": MatMulBench.Run(); break;
+    case "nf4-gemv" when args.Length == 3: Nf4GemvBench.Run(int.Parse(args[1]), int.Parse(args[2])); break;
+    case "nf4-gemv": Nf4GemvBench.Run(); break;
+    case "head": HeadBench.Run(); break;
+    case "decode": DecodeBench.Run(); break;
+    case "load4bit": Load4BitBench.Run(); break;
+    case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
+    case "train-lora": TrainingBench.Run(args); break;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | head | decode | load4bit | train-lora");
+        return 2;
 }
+return 0;

@@ -19,6 +19,14 @@ public static unsafe partial class MatMul
 
     [ThreadStatic] private static float* t_aPack;   // MC × KC, per thread, allocated once
 
+    /// <summary>Instruction sets the kernels may use; tests lower it to check the fallbacks on AVX-512 machines.</summary>
+    internal enum Isa { Avx512, Avx2, Scalar }
+
+    internal static Isa MaxIsa { get; set; } = Isa.Avx512;
+
+    private static bool UseAvx512 => Avx512F.IsSupported && MaxIsa == Isa.Avx512;
+    private static bool UseAvx2 => Fma.IsSupported && Avx2.IsSupported && MaxIsa != Isa.Scalar;
+
     /// <summary>
     /// y = x · Wᵀ (or y += x · Wᵀ when <paramref name="accumulate"/>): x is [m, K] with row stride
     /// <paramref name="ldx"/>, y is [m, N] with row stride <paramref name="ldy"/>.
@@ -100,7 +108,7 @@ public static unsafe partial class MatMul
     }
 
     /// <summary>Copies x[mc, kc] into MR-row tiles: tile t holds <c>a[k * MR + i] = x[t·MR + i, k]</c>, rows past mc zero.</summary>
-    private static void PackA(float* x, int ldx, int mc, int kc, float* dst)
+    internal static void PackA(float* x, int ldx, int mc, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
         {
@@ -122,14 +130,14 @@ public static unsafe partial class MatMul
     {
         if (rows == MR && cols == NR)
         {
-            if (Avx512F.IsSupported) { Kernel6x32Avx512(a, b, kc, c, ldc, accumulate); return; }
-            if (Fma.IsSupported) { Kernel6x32Avx2(a, b, kc, c, ldc, accumulate); return; }
+            if (UseAvx512) { Kernel6x32Avx512(a, b, kc, c, ldc, accumulate); return; }
+            if (UseAvx2) { Kernel6x32Avx2(a, b, kc, c, ldc, accumulate); return; }
             KernelScalar(a, b, kc, c, ldc, MR, NR, accumulate);
             return;
         }
         float* tile = stackalloc float[MR * NR];
-        if (Avx512F.IsSupported) Kernel6x32Avx512(a, b, kc, tile, NR, false);
-        else if (Fma.IsSupported) Kernel6x32Avx2(a, b, kc, tile, NR, false);
+        if (UseAvx512) Kernel6x32Avx512(a, b, kc, tile, NR, false);
+        else if (UseAvx2) Kernel6x32Avx2(a, b, kc, tile, NR, false);
         else KernelScalar(a, b, kc, tile, NR, MR, NR, false);
         for (int i = 0; i < rows; i++)
         {
@@ -232,7 +240,7 @@ public static unsafe partial class MatMul
         for (int p = p0; p < p1; p++)
         {
             float* b = w.Panel(p);
-            if (Avx512F.IsSupported)
+            if (UseAvx512)
             {
                 Vector512<float> s0 = default, s1 = default, t0 = default, t1 = default;
                 Vector512<float> u0 = default, u1 = default, v0 = default, v1 = default;

@@ -100,12 +100,12 @@ public static unsafe class WorkerPool
             int served = 0;
             while (true)
             {
-                // Spin for ~50 µs first: between kernels of one forward pass the next job comes
+                // Spin briefly (~0.5 ms) first: between kernels of one forward pass the next job comes
                 // sooner than a futex wake-up would take.
                 int spins = 0;
                 while (Volatile.Read(ref _generation) == served)
                 {
-                    if (++spins < 20_000) { Thread.SpinWait(8); continue; }
+                    if (++spins < 4_000) { Thread.SpinWait(8); continue; }
                     Volatile.Write(ref _sleeping, 1);
                     if (Volatile.Read(ref _generation) != served)
                     {

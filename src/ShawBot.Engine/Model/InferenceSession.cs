@@ -92,11 +92,8 @@ public sealed class InferenceSession
         Span<float> q = _q.AsSpan(0, t * qd), att = _att.AsSpan(0, t * qd);
         Span<float> gate = _gate.AsSpan(0, t * inter), up = _up.AsSpan(0, t * inter);
         Span<int> positions = _positions.AsSpan(0, t);
-        for (int i = 0; i < t; i++)
-        {
-            positions[i] = pos0 + i;
-            _model.Embedding.AsSpan(tokens[i] * dim, dim).CopyTo(x.Slice(i * dim, dim));
-        }
+        for (int i = 0; i < t; i++) positions[i] = pos0 + i;
+        _model.Embeddings.Lookup(tokens, x);
         for (int l = 0; l < c.NumLayers; l++)
         {
             var w = _model.Layers[l];

@@ -29,7 +29,9 @@ public static partial class ModelLoader
         int total = config.NumLayers * 9 + 3, done = 0;
         void Step() => progress?.Report((++done, total));
 
-        float[] embedding = ReadVector(ck, "model.embed_tokens.weight", [config.VocabSize, c]); Step();
+        // 4-bit models keep a BF16 embedding and lm_head in BF16 (ModelLoader.Quantized.cs).
+        bool keep16 = options.Quantize != WeightFormat.Float32 || config.Quantization is not null;
+        TokenEmbedding embedding = LoadEmbedding(ck, config, keep16); Step();
         var layers = new LayerWeights[config.NumLayers];
         float[]? scratch = null;
         try
@@ -59,9 +61,11 @@ public static partial class ModelLoader
             {
                 if (!config.TieWordEmbeddings)
                     throw new SafetensorsFormatException(ck.Path, "lm_head.weight", null, "missing, and tie_word_embeddings is false");
-                head = DenseLinear.FromRowMajor(embedding, config.VocabSize, c);
+                head = embedding.BFloat16Bits is { } bits
+                    ? new Bf16Linear(bits, config.VocabSize, c)
+                    : DenseLinear.FromRowMajor(embedding.Float32, config.VocabSize, c);
             }
-            else head = DenseLinear.FromRowMajor(ReadVector(ck, "lm_head.weight", [config.VocabSize, c]), config.VocabSize, c);
+            else head = LoadHead(ck, config, keep16);
             Step();
             return new LlamaModel(config, embedding, layers, norm, head, options.RopePositions) { Source = Path.GetFullPath(folder) };
         }

@@ -182,7 +182,11 @@ public static class Bnb4BitSerializer
         TensorEntry e = Entry(ck, w, name, field, SafetensorsDType.U8);
         if (e.ElementCount != expected)
             throw new QuantizationFormatException(w, field, $"'{name}' holds {e.ElementCount} bytes but the shape needs {expected}");
-        return ck.GetBytes(name).ToArray();
+        // pread, not a copy out of the mapping: the packed weight is most of a 4-bit checkpoint,
+        // and touched mapped pages would double the resident memory while loading.
+        var bytes = new byte[expected];
+        TensorFileReader.ReadAll(ck, name, bytes);
+        return bytes;
     }
 
     private static float[] ReadF32(SafetensorsCheckpoint ck, string w, string name, string field, long expected)

@@ -115,14 +115,33 @@ public sealed class QuantizedTensor4Bit
                 }
             });
         }
+        return FromBlocks(type, rows, cols, blockSize, packed, absmax, doubleQuant);
+    }
+
+    /// <summary>
+    /// Wraps blocks quantized elsewhere (e.g. streamed from a checkpoint with
+    /// <see cref="Blockwise4Bit.QuantizeBlock"/>); doubleQuant codes the absmax values as <see cref="Quantize"/> does.
+    /// </summary>
+    internal static QuantizedTensor4Bit FromBlocks(QuantType4Bit type, int rows, int cols, int blockSize, byte[] packed, float[] absmax, bool doubleQuant)
+    {
+        CheckParts(rows, cols, blockSize, packed, absmax.Length);
         if (!doubleQuant)
             return new QuantizedTensor4Bit(type, rows, cols, blockSize, packed, absmax, null, null, 0f, DefaultNestedBlockSize, null);
+        return DoubleQuantizeInPlace(type, rows, cols, blockSize, packed, absmax.ToArray());
+    }
 
+    /// <summary>
+    /// Double quantization of the block absmax values; absmax (exactly BlockCount values) is
+    /// overwritten with absmax − offset, so a caller can pass a pooled scratch buffer.
+    /// </summary>
+    internal static QuantizedTensor4Bit DoubleQuantizeInPlace(QuantType4Bit type, int rows, int cols, int blockSize, byte[] packed, Span<float> absmax)
+    {
+        int blocks = CheckParts(rows, cols, blockSize, packed, absmax.Length);
         // offset = mean(absmax): summed in double, rounded once to fp32.
         double sum = 0;
         foreach (float a in absmax) sum += a;
         float offset = (float)(sum / blocks);
-        var centered = new float[blocks];
+        Span<float> centered = absmax;
         for (int b = 0; b < blocks; b++) centered[b] = absmax[b] - offset;
         var codes = new byte[blocks];
         var nested = new float[BlockCountFor(blocks, DefaultNestedBlockSize)];

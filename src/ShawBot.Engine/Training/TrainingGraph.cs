@@ -76,7 +76,7 @@ public sealed partial class TrainingGraph
         for (int s = 0; s < b; s++) for (int i = 0; i < t; i++) _positions[s * t + i] = i;
         CrossEntropy.ShiftLabels(labels, b, t, _targets);
 
-        for (int i = 0; i < n; i++) _model.Embedding.AsSpan(tokens[i] * c, c).CopyTo(_xs[0].AsSpan(i * c, c));
+        _model.Embeddings.Lookup(tokens[..n], _xs[0]);
         for (int l = 0; l < _c.NumLayers; l++)
             LayerForward(l, _acts[Checkpointing ? 0 : l], _xs[l], _xs[l + 1], b, t);
         float eps = (float)_c.RmsNormEps;

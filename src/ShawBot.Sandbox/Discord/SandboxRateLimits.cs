@@ -117,8 +117,8 @@ public sealed class SandboxRateLimits
             headers["X-RateLimit-Remaining"] = bucket.Remaining.ToString(CultureInfo.InvariantCulture);
             var resetAfter = bucket.ResetAt - now;
             headers["X-RateLimit-Reset-After"] = resetAfter.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
-            headers["X-RateLimit-Reset"] = (DateTimeOffset.UtcNow + resetAfter).ToUnixTimeMilliseconds() / 1000.0 is var epoch
-                ? epoch.ToString("0.000", CultureInfo.InvariantCulture) : "";
+            double resetEpoch = (DateTimeOffset.UtcNow + resetAfter).ToUnixTimeMilliseconds() / 1000.0;
+            headers["X-RateLimit-Reset"] = resetEpoch.ToString("0.000", CultureInfo.InvariantCulture);
             headers["X-RateLimit-Bucket"] = $"b{(uint)StringComparer.Ordinal.GetHashCode(routeKey):x8}";
             if (violation)
                 _violations++;

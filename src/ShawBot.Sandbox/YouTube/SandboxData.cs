@@ -109,12 +109,17 @@ internal sealed class SandboxData
 
     public string OwnerName { get; }
 
-    public SandboxComment AddTopLevel(SeedComment seed, string? authorChannelId = null)
+    public SandboxComment AddTopLevel(SeedComment seed, string? authorChannelId = null, string? commentId = null)
     {
         lock (this)
         {
+            if (commentId is not null && _byId.ContainsKey(commentId))
+            {
+                throw new ArgumentException($"comment {commentId} exists", nameof(commentId));
+            }
+
             var video = ResolveVideo(seed);
-            var id = NewId("Ugz");
+            var id = commentId ?? NewId("Ugz");
             var comment = new SandboxComment(
                 id, id, video.Id, authorChannelId ?? AuthorChannel(seed.Author), seed.Author, seed.Text, NextTimestamp(), IsReply: false);
             var thread = new SandboxThread { Sequence = ++_sequence, TopLevel = comment };

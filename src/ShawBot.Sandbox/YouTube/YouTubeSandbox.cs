@@ -117,6 +117,17 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
         return Data.AddTopLevel(seed, authorChannelId);
     }
 
+    /// <summary>
+    /// Adds a top-level comment under a known id (a demo that resumes rebuilds the sandbox from its store,
+    /// so threads keep the ids the store has). Throws when the id exists.
+    /// </summary>
+    public SandboxComment RestoreComment(string commentId, SeedComment seed, string authorChannelId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commentId);
+        ArgumentNullException.ThrowIfNull(seed);
+        return Data.AddTopLevel(seed, authorChannelId, commentId);
+    }
+
     /// <summary>Adds all seeds now, in order (the last is the newest).</summary>
     public IReadOnlyList<SandboxComment> Seed(IEnumerable<SeedComment> seeds) => [.. seeds.Select(s => AddComment(s))];
 

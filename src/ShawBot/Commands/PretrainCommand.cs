@@ -16,6 +16,7 @@ internal static class PretrainCommand
         var tokenizerDir = new Option<DirectoryInfo>("--tokenizer") { Description = "folder with tokenizer.json or tokenizer.model (copied into --out)", Required = true };
         var pairs = new Option<FileInfo[]>("--pairs") { Description = "JSONL comment/reply files, rendered with the prompts/ template", AllowMultipleArgumentsPerToken = true };
         var text = new Option<FileInfo[]>("--text") { Description = "plain-text corpus files (one paragraph a line)", AllowMultipleArgumentsPerToken = true };
+        var repeat = new Option<int>("--pairs-repeat") { DefaultValueFactory = _ => 1, Description = "how many times the --pairs examples appear in the stream (weights them against --text)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "output model folder", Required = true };
         var prompts = CommonOptions.Prompts();
         var hidden = new Option<int>("--hidden") { DefaultValueFactory = _ => 128, Description = "hidden size" };
@@ -30,19 +31,19 @@ internal static class PretrainCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL, Description = "seed for weights and batches" };
         var cmd = new Command("pretrain", "Train a small Llama-architecture model from scratch on text and comment/reply pairs; writes a Hugging Face model folder (BF16).")
         {
-            tokenizerDir, pairs, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed,
+            tokenizerDir, pairs, repeat, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             var tok = TokenizerLoader.Load(pr.GetValue(tokenizerDir)!.FullName);
             var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
             var stream = new List<int>();
+            var pairIds = new List<int[]>();
             foreach (var f in pr.GetValue(pairs) ?? [])
                 foreach (var e in ReplyDataset.LoadJsonl(f.FullName))
-                {
-                    var (ids, _) = template.EncodeExample(tok, e.Comment, e.Reply);
-                    stream.AddRange(ids);
-                }
+                    pairIds.Add(template.EncodeExample(tok, e.Comment, e.Reply).Ids);
+            for (int r = 0; r < Math.Max(1, pr.GetValue(repeat)); r++)
+                foreach (var ids in pairIds) stream.AddRange(ids);
             foreach (var f in pr.GetValue(text) ?? [])
                 foreach (var line in File.ReadLines(f.FullName))
                     if (!string.IsNullOrWhiteSpace(line)) { stream.AddRange(tok.Encode(line.Trim())); stream.Add(tok.EosId); }

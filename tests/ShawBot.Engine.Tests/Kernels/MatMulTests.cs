@@ -120,3 +120,35 @@ public class GemmRowSplitTests
         Assertions.Close(expected, c, 2e-5 * Math.Sqrt(k), $"tall gemm {m}x{n}x{k}");
     }
 }
+
+/// <summary>The AVX2 and scalar fallbacks, forced on this AVX-512 machine, against the reference.</summary>
+[Collection(nameof(IsaCollection))]
+public class MatMulFallbackTests
+{
+    [Theory]
+    [InlineData("Avx2", 1, 40, 70)]
+    [InlineData("Avx2", 13, 70, 300)]
+    [InlineData("Scalar", 1, 33, 17)]
+    [InlineData("Scalar", 7, 65, 129)]
+    public void FallbacksAgreeWithReference(string isaName, int m, int n, int k)
+    {
+        var isa = Enum.Parse<MatMul.Isa>(isaName);
+        float[] x = MatMulTests.Random(m * k, 1), w = MatMulTests.Random(n * k, 2);
+        var expected = new float[m * n];
+        MatMul.Reference(x, m, w, n, k, expected);
+        using var packed = PackedMatrix.FromRowMajor(w, n, k);
+        var y = new float[m * n];
+        var saved = MatMul.MaxIsa;
+        try
+        {
+            MatMul.MaxIsa = isa;
+            MatMul.Forward(x, m, packed, y);
+        }
+        finally { MatMul.MaxIsa = saved; }
+        Assertions.Close(expected, y, 2e-5 * Math.Sqrt(k), $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ");
+    }
+}
+
+/// <summary>Tests that change the kernels' instruction set must not run beside other kernel tests.</summary>
+[CollectionDefinition(nameof(IsaCollection), DisableParallelization = true)]
+public class IsaCollection;

@@ -42,6 +42,17 @@ public class TrainerTests
     }
 
     [Fact]
+    public void QLoraOnA4BitBaseHalvesTheLoss()
+    {
+        using var model = ModelLoader.Load(TestPaths.GoldenModel("tiny-mistral"), new ModelLoadOptions { Quantize = WeightFormat.Nf4, DoubleQuant = true });
+        Assert.IsType<ShawBot.Engine.Quantization.Nf4Linear>(model.Layers[0].Q);
+        using var dir = new TempDir();
+        var r = Run(model, Options(eightBit: true), dir.Path);
+        Assert.Equal(30, r.Steps);
+        Assert.True(r.TrainLosses[^1] < 0.5 * r.TrainLosses[0], $"QLoRA loss {r.TrainLosses[0]:F3} → {r.TrainLosses[^1]:F3}");
+    }
+
+    [Fact]
     public void ResumeFromCheckpointEndsBitIdenticalToAnUninterruptedRun()
     {
         using var model = ModelLoader.Load(TestPaths.GoldenModel("tiny-mistral"));

@@ -9,6 +9,7 @@ namespace ShawBot.Infrastructure.Tests.Discord;
 /// op 7, op 9 d:true/false, swallowed ACKs) while 500 interactions are dispatched. Every one must
 /// reach the handler exactly once.
 /// </summary>
+[Collection(DiscordTimingCollection.Name)]
 public sealed class GatewaySoakTests(ITestOutputHelper output)
 {
     [Fact]
@@ -33,6 +34,7 @@ public sealed class GatewaySoakTests(ITestOutputHelper output)
 
         var random = new Random(20261122);
         var faults = new Dictionary<string, int>();
+        var kinds = new List<string>();
         using var stop = new CancellationTokenSource();
         var chaos = Task.Run(async () =>
         {
@@ -41,15 +43,11 @@ public sealed class GatewaySoakTests(ITestOutputHelper output)
                 await Task.Delay(random.Next(600, 1600));
                 if (stop.IsCancellationRequested)
                     break;
-                string fault = random.Next(6) switch
-                {
-                    0 => "abort",
-                    1 => "close4000",
-                    2 => "op7",
-                    3 => "op9-true",
-                    4 => "op9-false",
-                    _ => "swallow-acks",
-                };
+                // Every kind in turn (shuffled per round), so each shows up several times.
+                if (kinds.Count == 0)
+                    kinds.AddRange(new[] { "abort", "close4000", "op7", "op9-true", "op9-false", "swallow-acks" }.OrderBy(_ => random.Next()));
+                string fault = kinds[^1];
+                kinds.RemoveAt(kinds.Count - 1);
                 faults[fault] = faults.GetValueOrDefault(fault) + 1;
                 switch (fault)
                 {
@@ -81,7 +79,20 @@ public sealed class GatewaySoakTests(ITestOutputHelper output)
         }
         stop.Cancel();
         await chaos;
-        await DiscordSandbox.WaitUntilAsync(() => { lock (received) return received.Count >= Count; }, TimeSpan.FromSeconds(15), "all interactions delivered");
+        try
+        {
+            await DiscordSandbox.WaitUntilAsync(() => { lock (received) return received.Count >= Count; }, TimeSpan.FromSeconds(15), "all interactions delivered");
+        }
+        catch (TimeoutException)
+        {
+            HashSet<ulong> got;
+            lock (received)
+                got = [.. received];
+            output.WriteLine($"missing: {string.Join(", ", dispatched.Select((id, i) => (id, i)).Where(x => !got.Contains(x.id)).Select(x => $"#{x.i}"))}; client state {gateway.State}, seq {gateway.Sequence}");
+            foreach (var e in host.Sandbox.Gateway.Log.Where(e => e.Op != 1 && e.Op != 11))
+                output.WriteLine(e.ToString());
+            throw;
+        }
         await Task.Delay(300); // a late duplicate would show up here
         await gateway.StopAsync();
         await consumer;
@@ -94,6 +105,7 @@ public sealed class GatewaySoakTests(ITestOutputHelper output)
         Assert.Equal(Count, received.Count);
         Assert.Equal(dispatched.Order(), received.Order());
         Assert.True(faults.Values.Sum() >= 10, "expected at least 10 faults");
+        Assert.Equal(6, faults.Count);
         Assert.True(resumes >= 5, $"expected several resumes, got {resumes}");
         Assert.True(identifies >= 2, $"expected a re-identify, got {identifies}");
     }

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace ShawBot.Infrastructure.Tests.Discord;
 
 /// <summary>REST behaviour asserted on the requests the sandbox received, and when.</summary>
+[Collection(DiscordTimingCollection.Name)]
 public sealed class RestClientTests(ITestOutputHelper output)
 {
     private const ulong Channel = 4242;

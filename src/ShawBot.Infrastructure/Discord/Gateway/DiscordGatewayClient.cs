@@ -37,6 +37,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
     private CancellationTokenSource? _stop;
     private Task? _run;
     private volatile GatewayConnection? _current;
+    private volatile bool _stopping;
 
     // Session state: survives reconnects, cleared when Discord says the session is gone.
     private Uri? _gatewayUrl;
@@ -96,6 +97,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
     {
         if (_stop is null || _run is null)
             return;
+        _stopping = true;
         if (_current is { } connection)
             await connection.CloseAsync(1000, "shutting down").ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -150,12 +152,14 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                 {
                     outcome = await RunConnectionAsync(stop).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (Exception) when (stop.IsCancellationRequested || _stopping)
                 {
-                    break;
+                    break; // StopAsync closed the socket under the loops; whatever they threw is expected.
                 }
-                catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or JsonException or TimeoutException or DiscordRestException or OperationCanceledException)
+                catch (Exception ex)
                 {
+                    // Any failure of one connection (socket, JSON, REST, a disposed socket under a
+                    // heartbeat) ends that connection only: log, back off, reconnect.
                     _logger.LogWarning(ex, "Gateway connection failed: {Reason}", ex.Message);
                     outcome = new Outcome(Next.Resume, TimeSpan.Zero, Failed: true);
                 }
@@ -382,7 +386,17 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                 SetReady();
                 break;
             case "INTERACTION_CREATE":
-                var interaction = frame.Data.Deserialize<DiscordInteraction>(DiscordJson.Options);
+                DiscordInteraction? interaction;
+                try
+                {
+                    interaction = frame.Data.Deserialize<DiscordInteraction>(DiscordJson.Options);
+                }
+                catch (JsonException ex)
+                {
+                    // Skip it: throwing would reconnect, and Resume would replay the same payload forever.
+                    _logger.LogError(ex, "Dropping INTERACTION_CREATE seq {Sequence} that could not be read", frame.Sequence);
+                    return;
+                }
                 if (interaction is null)
                     return;
                 if (!_dedupe.TryAdd(interaction.Id))

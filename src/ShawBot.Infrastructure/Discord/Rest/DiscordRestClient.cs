@@ -158,9 +158,16 @@ public sealed class DiscordRestClient
                 {
                     var (retryAfter, global) = ReadRateLimit(response, text);
                     if (global)
+                    {
                         _limiter.SetGlobal(retryAfter);
+                    }
                     else
+                    {
                         bucket.Exhaust(retryAfter);
+                        // This response may have revealed the bucket hash: the shared bucket must wait too.
+                        if (_limiter.GetBucket(route) is var shared && !ReferenceEquals(shared, bucket))
+                            shared.Exhaust(retryAfter);
+                    }
                     bucket.Exit();
                     if (++rateLimited > _options.MaxRateLimitRetries)
                         throw new DiscordRestException(route.RouteKey, response.StatusCode, null, text);

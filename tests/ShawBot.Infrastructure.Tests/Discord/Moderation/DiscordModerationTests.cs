@@ -2,11 +2,13 @@ using System.Text.Json.Nodes;
 using ShawBot.Core.Domain;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Sandbox.Discord;
+using ShawBot.Infrastructure.Tests.Discord;
 using Xunit.Abstractions;
 
 namespace ShawBot.Infrastructure.Tests.Discord.Moderation;
 
 /// <summary>Moderation through Discord buttons, modal and slash commands, end to end on the sandboxes.</summary>
+[Collection(DiscordTimingCollection.Name)]
 public sealed class DiscordModerationTests(ITestOutputHelper output)
 {
     private const ulong Channel = ModerationHost.ReviewChannel;
@@ -43,9 +45,11 @@ public sealed class DiscordModerationTests(ITestOutputHelper output)
         await using var host = await ModerationHost.StartAsync(output);
         var (comment, message, tracked) = await host.NewReviewAsync("Ada", "Great video!");
 
+        var clickedAt = host.Discord.Elapsed;
         var click = host.Discord.ClickButton(Channel, message.Id, $"sb:approve:{tracked.CurrentDraftId}", ModerationHost.Moderator);
         var response = await host.Discord.WaitForResponseAsync(click);
         Assert.Equal(6, response.Type); // deferred update: answered before the work
+        Assert.True(response.Elapsed - clickedAt < TimeSpan.FromSeconds(3), $"answered after {(response.Elapsed - clickedAt).TotalMilliseconds:0} ms");
 
         await host.WaitForStateAsync(comment.Id, CommentState.Posted);
         Assert.Equal("Reply #1 to Ada –ShawGPT", host.ReplyTextOn(comment.ThreadId));
@@ -208,5 +212,31 @@ public sealed class DiscordModerationTests(ITestOutputHelper output)
         Assert.Contains("not available", (await RunAsync("retrain", ModerationHost.RoleModerator)).Content);
         Assert.Contains("not available", (await RunAsync("rollback", ModerationHost.Moderator)).Content);
         Assert.Contains("Only ShawBot moderators", (await RunAsync("retrain", ModerationHost.Outsider)).Content);
+    }
+
+    [Fact]
+    public async Task AfterARestart_TheOldMessageStillWorks_AndADecidedOneAnswersAlreadyHandled()
+    {
+        await using var host = await ModerationHost.StartAsync(output);
+        var (first, firstMessage, firstTracked) = await host.NewReviewAsync("Hal", "Before the restart");
+        var (second, secondMessage, secondTracked) = await host.NewReviewAsync("Ivy", "Also before");
+        host.Discord.ClickButton(Channel, secondMessage.Id, $"sb:reject:{secondTracked.CurrentDraftId}", ModerationHost.Moderator);
+        await host.WaitForStateAsync(second.Id, CommentState.Rejected);
+
+        await host.RestartAsync();
+
+        // The message shown by the previous process: its buttons carry the draft id, the store has the rest.
+        host.Discord.ClickButton(Channel, firstMessage.Id, $"sb:approve:{firstTracked.CurrentDraftId}", ModerationHost.Moderator);
+        await host.WaitForStateAsync(first.Id, CommentState.Posted);
+        Assert.Equal("Reply #1 to Hal –ShawGPT", host.ReplyTextOn(first.ThreadId));
+        Assert.Equal(2, host.Discord.Rest.MessagesIn(Channel).Count(m => !m.Ephemeral)); // not shown twice
+
+        var stale = host.Discord.DispatchInteraction(3, new JsonObject { ["custom_id"] = $"sb:approve:{secondTracked.CurrentDraftId}", ["component_type"] = 2 },
+            ModerationHost.Moderator, Channel, host.Discord.Rest.GetMessage(secondMessage.Id));
+        SandboxMessage? followup = null;
+        await DiscordSandbox.WaitUntilAsync(() => (followup = host.Discord.Rest.MessagesIn(Channel).FirstOrDefault(m => m.InteractionId == stale.Id)) is not null,
+            TimeSpan.FromSeconds(5), "already-handled follow-up");
+        Assert.Contains("Already handled (now Rejected)", followup!.Content);
+        Assert.Equal(CommentState.Rejected, (await host.Store.GetCommentAsync(second.Id, CancellationToken.None))!.State);
     }
 }

@@ -26,32 +26,35 @@ internal sealed class ModerationHost : IAsyncDisposable
     public static readonly SandboxUser Outsider = new(6666, "Mallory", 12345);
 
     private readonly string _databasePath;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly ITestOutputHelper _output;
 
-    private ModerationHost(YouTubeSandbox youTube, DiscordSandbox discord, IHost host, string databasePath)
+    private ModerationHost(YouTubeSandbox youTube, DiscordSandbox discord, IHost host, string databasePath, Dictionary<string, string?> settings, ITestOutputHelper output)
     {
         YouTube = youTube;
         Discord = discord;
         Host = host;
         _databasePath = databasePath;
+        _settings = settings;
+        _output = output;
     }
 
     public YouTubeSandbox YouTube { get; }
 
     public DiscordSandbox Discord { get; }
 
-    public IHost Host { get; }
+    public IHost Host { get; private set; }
 
     public ICommentStore Store => Host.Services.GetRequiredService<ICommentStore>();
 
     public static async Task<ModerationHost> StartAsync(ITestOutputHelper output)
     {
-        var youTube = new YouTubeSandbox(new YouTubeSandboxOptions { DefaultVideoCount = 1, LoggerProvider = new TestOutputLoggerProvider(output) });
+        var youTube = new YouTubeSandbox(new YouTubeSandboxOptions { DefaultVideoCount = 1 });
         await youTube.StartAsync();
         var discord = await DiscordSandbox.StartAsync(new DiscordSandboxOptions { HeartbeatInterval = TimeSpan.FromSeconds(5) });
         string db = Path.Combine(Path.GetTempPath(), $"shawbot-discord-{Guid.NewGuid():N}.db");
 
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["ShawBot:Channel:ChannelId"] = youTube.ChannelId,
             ["ShawBot:Poller:Interval"] = "00:00:00.200",
@@ -68,14 +71,30 @@ internal sealed class ModerationHost : IAsyncDisposable
             ["ShawBot:Discord:ModeratorUserIds:0"] = Moderator.Id.ToString(CultureInfo.InvariantCulture),
             ["ShawBot:Discord:ModeratorRoleIds:0"] = "777",
             ["ShawBot:Discord:ApiBaseUrl"] = discord.ApiBaseUrl.ToString(),
-        });
+        };
+        var host = await BuildAndStartAsync(settings, output);
+        return new ModerationHost(youTube, discord, host, db, settings, output);
+    }
+
+    private static async Task<IHost> BuildAndStartAsync(Dictionary<string, string?> settings, ITestOutputHelper output)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information);
         builder.Services.AddShawBotCore(builder.Configuration).AddShawBotInfrastructure(builder.Configuration).AddShawBotDiscord(builder.Configuration);
         builder.Services.AddSingleton<IReplyWriter, CountingWriter>();
         var host = builder.Build();
         await host.StartAsync();
         await host.Services.GetRequiredService<DiscordModerationService>().CommandsRegistered.WaitAsync(TimeSpan.FromSeconds(10));
-        return new ModerationHost(youTube, discord, host, db);
+        return host;
+    }
+
+    /// <summary>Stops the service and starts a fresh one on the same database and sandboxes (nothing kept in memory).</summary>
+    public async Task RestartAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+        Host = await BuildAndStartAsync(_settings, _output);
     }
 
     /// <summary>Adds a YouTube comment and waits until its draft is shown in the review channel.</summary>

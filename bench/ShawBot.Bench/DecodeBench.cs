@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using ShawBot.Engine.Model;
+
+namespace ShawBot.Bench;
+
+/// <summary>
+/// Decode speed of a Mistral-7B-shaped model: 2 layers in fp32 and 4 layers in NF4 (+ double
+/// quant), loaded through ModelLoader from a random BF16 folder. Time per token splits as
+/// head + L × layer, where head (lm_head GEMV, final norm, embedding row) is timed on its own;
+/// the 32-layer figure is head + 32 × layer.
+/// </summary>
+internal static class DecodeBench
+{
+    public static void Run()
+    {
+        using var synth = SyntheticModel.Create(4);
+        Measure(synth.WithLayers(2), 2, WeightFormat.Float32);
+        Measure(synth.Folder, 4, WeightFormat.Nf4);
+    }
+
+    private static void Measure(string folder, int layers, WeightFormat format)
+    {
+        var sw = Stopwatch.StartNew();
+        using var model = ModelLoader.Load(folder, new ModelLoadOptions { Quantize = format, DoubleQuant = true, RopePositions = 4096 });
+        double load = sw.Elapsed.TotalSeconds;
+        var session = new InferenceSession(model, 256);
+        var logits = new float[SyntheticModel.Vocab];
+        session.Forward([1, 22, 333, 4444, 5555, 666, 77, 8], logits);
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 4; rep++)
+        {
+            const int tokens = 8;
+            sw.Restart();
+            for (int i = 0; i < tokens; i++) session.Forward([100 + i], logits);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds / tokens);
+        }
+        // The part that does not scale with depth: lm_head on one row (the embedding copy and final norm are negligible).
+        var h = new float[SyntheticModel.Hidden];
+        for (int i = 0; i < h.Length; i++) h[i] = 0.01f * (i % 7);
+        double head = double.MaxValue;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            sw.Restart();
+            for (int i = 0; i < 10; i++) model.LmHead.Forward(h, 1, h.Length, logits, logits.Length, false);
+            head = Math.Min(head, sw.Elapsed.TotalSeconds / 10);
+        }
+        double perLayer = (best - head) / layers, t32 = head + 32 * perLayer;
+        string name = format == WeightFormat.Float32 ? "fp32" : "nf4-dq";
+        Console.WriteLine($"{{\"figure\":\"decode\",\"format\":\"{name}\",\"layers\":{layers},\"load_s\":{load:F1},\"weights_mb\":{model.SizeInBytes / 1e6:F0},"
+            + $"\"ms_per_token\":{best * 1e3:F2},\"tokens_per_s\":{1 / best:F2},\"head_ms\":{head * 1e3:F2},\"layer_ms\":{perLayer * 1e3:F2},"
+            + $"\"ms_per_token_32_layers\":{t32 * 1e3:F1},\"tokens_per_s_32_layers\":{1 / t32:F2}}}");
+    }
+}

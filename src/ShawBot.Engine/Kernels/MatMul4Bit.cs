@@ -1,0 +1,267 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ShawBot.Engine.Kernels;
+
+/// <summary>
+/// A bitsandbytes 4-bit weight W [Rows, Cols] as the kernels read it (pointers stay valid while
+/// the owner, <see cref="Quantization.Nf4Linear"/>, keeps them pinned):
+///   Packed  byte[(Rows·Cols+1)/2]  flat value i = r·Cols + c in byte i/2, high nibble when i is even
+///   Absmax  float[blocks]          fp32 scale of block i >> BlockShift (decoded when double-quantized)
+///   Table   float[16]              NF4 or FP4 code → value in [-1, 1]
+/// W[r, c] = Table[nibble(i)] · Absmax[i >> BlockShift]  (one fp32 multiply, as bitsandbytes).
+/// </summary>
+internal unsafe struct Weights4Bit
+{
+    public byte* Packed;
+    public float* Absmax;
+    public float* Table;
+    public int Rows;
+    public int Cols;
+    public int BlockShift;
+
+    public readonly int BlockSize => 1 << BlockShift;
+
+    /// <summary>The fused GEMV needs every 64-value chunk of a row inside one block.</summary>
+    public readonly bool RowsAreWholeChunks => Cols % 64 == 0 && BlockShift >= 6;
+}
+
+/// <summary>
+/// Y (+)= X · Wᵀ and dX (+)= dY · W for a 4-bit W, dequantizing in registers or in L1-sized tiles,
+/// never the whole matrix.
+///   Decode (m = 1, Cols % 64 == 0): fused GEMV, rows split over the workers in fixed ranges.
+///   Otherwise: a kc × 32 panel of W (or of Wᵀ for the backward) is dequantized into the
+///   <see cref="PackedMatrix"/> panel layout and fed to <see cref="MatMul.MicroKernel"/>; the two
+///   workers take fixed halves of the panels, so results do not depend on thread timing.
+/// </summary>
+internal static unsafe class MatMul4Bit
+{
+    private const int NR = PackedMatrix.PanelWidth;
+    private const int KC = MatMul.KC;
+    private const int MR = MatMul.MR;
+
+    // Per thread, grown on demand and then reused (allocation only when a larger m is first seen).
+    [ThreadStatic] private static float* t_aPack;      // ceil(m/MR)·MR × KC packed A tiles
+    [ThreadStatic] private static int t_aPackFloats;
+    [ThreadStatic] private static float* t_panel;      // KC × 32 dequantized B panel
+    [ThreadStatic] private static float* t_row;        // KC floats: one dequantized row slice
+    [ThreadStatic] private static float* t_xPerm;      // Cols floats: x de-interleaved for the GEMV
+    [ThreadStatic] private static int t_xPermFloats;
+
+    private struct Args
+    {
+        public Weights4Bit W;
+        public float* X; public int M; public int Ldx;
+        public float* Y; public int Ldy;
+        public bool Accumulate; public bool Transposed; public int Parts;
+    }
+
+    /// <summary>y [m, Rows] (+)= x [m, Cols] · Wᵀ.</summary>
+    public static void Forward(in Weights4Bit w, float* x, int m, int ldx, float* y, int ldy, bool accumulate)
+    {
+        if (m == 0) return;
+        var args = new Args { W = w, X = x, M = m, Ldx = ldx, Y = y, Ldy = ldy, Accumulate = accumulate };
+        if (m == 1 && w.RowsAreWholeChunks && Avx512F.IsSupported)
+        {
+            // xp holds x with each 64-chunk de-interleaved into the nibble order of its 32 bytes,
+            // so the kernel never interleaves weights: [x0 x2 … x30 | x1 x3 … x31 | x32 x34 … x62 | x33 … x63].
+            float* xp = XPermBuffer(w.Cols);
+            for (int c = 0; c < w.Cols; c += 64)
+                for (int i = 0; i < 16; i++)
+                {
+                    xp[c + i] = x[c + 2 * i];
+                    xp[c + 16 + i] = x[c + 2 * i + 1];
+                    xp[c + 32 + i] = x[c + 32 + 2 * i];
+                    xp[c + 48 + i] = x[c + 32 + 2 * i + 1];
+                }
+            args.X = xp;
+            args.Parts = (long)w.Rows * w.Cols < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, w.Rows);
+            WorkerPool.Run(args.Parts, &GemvPart, Unsafe.AsPointer(ref args));
+            return;
+        }
+        int panels = (w.Rows + NR - 1) / NR;
+        args.Parts = (long)m * w.Rows * w.Cols < 1 << 18 ? 1 : Math.Min(WorkerPool.Concurrency, panels);
+        WorkerPool.Run(args.Parts, &GemmPart, Unsafe.AsPointer(ref args));
+    }
+
+    /// <summary>dx [m, Cols] (+)= dy [m, Rows] · W: the contraction runs over W's rows.</summary>
+    public static void BackwardInput(in Weights4Bit w, float* dy, int m, int lddy, float* dx, int lddx, bool accumulate)
+    {
+        if (m == 0) return;
+        int panels = (w.Cols + NR - 1) / NR;
+        var args = new Args { W = w, X = dy, M = m, Ldx = lddy, Y = dx, Ldy = lddx, Accumulate = accumulate, Transposed = true };
+        args.Parts = (long)m * w.Rows * w.Cols < 1 << 18 ? 1 : Math.Min(WorkerPool.Concurrency, panels);
+        WorkerPool.Run(args.Parts, &GemmPart, Unsafe.AsPointer(ref args));
+    }
+
+    private static void GemvPart(int part, void* state)
+    {
+        ref Args a = ref Unsafe.AsRef<Args>(state);
+        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
+        Gemv(a.W, a.X, r0, r1, a.Y, a.Accumulate);
+    }
+
+    /// <summary>
+    /// y[r] (+)= Σc W[r, c]·x[c] for r in [r0, r1). Per 64-value chunk (32 bytes, one block):
+    ///   s = Table · absmax[b]                      16 scaled codes in one register
+    ///   v = zero-extend bytes 0..15 to int32       lane k holds byte k = (code 2k, code 2k+1)
+    ///   acc0 += s[v >> 4] ⊙ xp[0..16]  (even values), acc1 += s[v] ⊙ xp[16..32] (odd values:
+    ///   VPERMPS reads only the low 4 index bits, so the low nibble needs no mask); same for bytes 16..31.
+    /// Bandwidth-bound on the packed bytes; 4 independent accumulators hide the FMA latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Gemv(in Weights4Bit w, float* xp, int r0, int r1, float* y, bool accumulate)
+    {
+        int cols = w.Cols, shift = w.BlockShift;
+        var table = Vector512.Load(w.Table);
+        for (int r = r0; r < r1; r++)
+        {
+            long start = (long)r * cols;
+            byte* p = w.Packed + (start >> 1);
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            float* x = xp;
+            for (int c = 0; c < cols; c += 64, p += 32, x += 64)
+            {
+                var s = table * Vector512.Create(w.Absmax[(start + c) >> shift]);
+                var v0 = Avx512F.ConvertToVector512Int32(Vector128.Load(p));
+                var v1 = Avx512F.ConvertToVector512Int32(Vector128.Load(p + 16));
+                acc0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, Avx512F.ShiftRightLogical(v0, 4)), Vector512.Load(x), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, v0), Vector512.Load(x + 16), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, Avx512F.ShiftRightLogical(v1, 4)), Vector512.Load(x + 32), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, v1), Vector512.Load(x + 48), acc3);
+            }
+            float dot = Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            y[r] = accumulate ? y[r] + dot : dot;
+        }
+    }
+
+    private static void GemmPart(int part, void* state)
+    {
+        ref Args a = ref Unsafe.AsRef<Args>(state);
+        int n = a.Transposed ? a.W.Cols : a.W.Rows;
+        int panels = (n + NR - 1) / NR;
+        int p0 = (int)((long)panels * part / a.Parts), p1 = (int)((long)panels * (part + 1) / a.Parts);
+        Gemm(a.W, a.Transposed, a.X, a.M, a.Ldx, p0, p1, a.Y, a.Ldy, a.Accumulate);
+    }
+
+    /// <summary>
+    /// Output panels [p0, p1) of C [m, N] (+)= A [m, K] · B [K, N], with B = Wᵀ (forward: K = Cols,
+    /// N = Rows) or B = W (transposed: K = Rows, N = Cols). Per K slice of KC: A is packed once
+    /// into MR-row tiles, then each 32-wide B panel is dequantized once (KC × 32 floats, 32 KB, stays
+    /// in L1/L2) and every A tile runs the 6 × 32 micro-kernel on it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm(in Weights4Bit w, bool transposed, float* a, int m, int lda, int p0, int p1, float* c, int ldc, bool accumulate)
+    {
+        int k = transposed ? w.Rows : w.Cols, n = transposed ? w.Cols : w.Rows;
+        int tiles = (m + MR - 1) / MR;
+        float* aPack = APackBuffer(tiles * MR * KC);
+        EnsurePanelBuffers();
+        float* panel = t_panel, row = t_row;
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool acc = accumulate || pc > 0;
+            MatMul.PackA(a + pc, lda, m, kc, aPack);
+            for (int p = p0; p < p1; p++)
+            {
+                int col = p * NR, cols = Math.Min(NR, n - col);
+                // Columns ≥ cols of a ragged last panel are left as they are: the micro-kernel's
+                // output columns are independent and it stores only the first cols.
+                if (transposed) FillPanelOfW(w, pc, kc, col, cols, panel);
+                else FillPanelOfWt(w, pc, kc, col, cols, panel, row);
+                for (int ir = 0; ir < m; ir += MR)
+                    MatMul.MicroKernel(aPack + (nint)ir * kc, panel, kc, c + (nint)ir * ldc + col, ldc, Math.Min(MR, m - ir), cols, acc);
+            }
+        }
+    }
+
+    /// <summary>Forward panel: panel[kk·32 + j] = W[col + j, pc + kk] (a transpose: rows of W become panel columns).</summary>
+    private static void FillPanelOfWt(in Weights4Bit w, int pc, int kc, int col, int cols, float* panel, float* row)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            DequantizeRange(w, (long)(col + j) * w.Cols + pc, kc, row);
+            float* dst = panel + j;
+            for (int kk = 0; kk < kc; kk++) dst[kk * NR] = row[kk];
+        }
+    }
+
+    /// <summary>Backward panel: panel[kk·32 + j] = W[pc + kk, col + j]: 32 consecutive values of a row (half a 64-block).</summary>
+    private static void FillPanelOfW(in Weights4Bit w, int pc, int kc, int col, int cols, float* panel)
+    {
+        for (int kk = 0; kk < kc; kk++)
+            DequantizeRange(w, (long)(pc + kk) * w.Cols + col, cols, panel + kk * NR);
+    }
+
+    private static readonly Vector512<int> PairIndex = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    private static readonly Vector512<uint> PairShift = Vector512.Create(4u, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0);
+
+    /// <summary>
+    /// dst[0..count) = flat values [start, start + count) of W. Runs of 16 that start on an even
+    /// index inside one block go through AVX-512 (8 bytes → each byte twice → >> (4, 0) → table),
+    /// the rest (odd starts, runs crossing a block edge, tails) value by value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DequantizeRange(in Weights4Bit w, long start, int count, float* dst)
+    {
+        int mask = w.BlockSize - 1, shift = w.BlockShift;
+        if (Avx512F.IsSupported)
+        {
+            var table = Vector512.Load(w.Table);
+            while (count >= 16)
+            {
+                if ((start & 1) != 0 || (int)(start & mask) + 16 > w.BlockSize)
+                {
+                    *dst++ = Value(w, start++); count--;
+                    continue;
+                }
+                var bytes = Avx512F.ConvertToVector512Int32(Vector128.CreateScalar(*(ulong*)(w.Packed + (start >> 1))).AsByte());
+                var nibbles = Avx512F.ShiftRightLogicalVariable(Avx512F.PermuteVar16x32(bytes, PairIndex).AsUInt32(), PairShift).AsInt32();
+                (Avx512F.PermuteVar16x32(table, nibbles) * Vector512.Create(w.Absmax[start >> shift])).Store(dst);
+                dst += 16; start += 16; count -= 16;
+            }
+        }
+        for (int i = 0; i < count; i++) dst[i] = Value(w, start + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Value(in Weights4Bit w, long i)
+    {
+        byte b = w.Packed[i >> 1];
+        int nibble = (i & 1) == 0 ? b >> 4 : b & 15;
+        return w.Table[nibble] * w.Absmax[i >> w.BlockShift];
+    }
+
+    private static float* APackBuffer(int floats)
+    {
+        if (t_aPackFloats < floats)
+        {
+            if (t_aPack != null) NativeMemory.AlignedFree(t_aPack);
+            t_aPack = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+            t_aPackFloats = floats;
+        }
+        return t_aPack;
+    }
+
+    private static void EnsurePanelBuffers()
+    {
+        if (t_panel != null) return;
+        t_panel = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NR * sizeof(float)), 64);
+        NativeMemory.Clear(t_panel, (nuint)(KC * NR * sizeof(float)));   // unused ragged columns stay finite
+        t_row = (float*)NativeMemory.AlignedAlloc((nuint)(KC * sizeof(float)), 64);
+    }
+
+    private static float* XPermBuffer(int floats)
+    {
+        if (t_xPermFloats < floats)
+        {
+            if (t_xPerm != null) NativeMemory.AlignedFree(t_xPerm);
+            t_xPerm = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+            t_xPermFloats = floats;
+        }
+        return t_xPerm;
+    }
+}

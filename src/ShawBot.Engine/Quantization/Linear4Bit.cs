@@ -1,0 +1,119 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using ShawBot.Engine.Kernels;
+using ShawBot.Engine.Model;
+
+namespace ShawBot.Engine.Quantization;
+
+/// <summary>
+/// A frozen Linear whose weight W [Out, In] is held in bitsandbytes 4-bit form (NF4 or FP4, as the
+/// tensor says; plain or double-quantized). y (+)= x·Wᵀ and dx (+)= dy·W dequantize on the fly
+/// (<see cref="MatMul4Bit"/>); nothing larger than a 32 KB panel is ever dequantized.
+/// Double-quantized absmax values are decoded once to fp32 here (4 bytes per 64 weights) so the
+/// kernels read plain scales; the tensor keeps its 8-bit codes for saving.
+/// </summary>
+public sealed unsafe class Nf4Linear : ILinear
+{
+    private GCHandle _packed;     // pins Weight.Packed for the kernels' lifetime
+    private float* _absmax;       // float[BlockCount], decoded
+    private float* _table;        // float[16], 64-byte aligned for one Vector512 load
+    private readonly int _blockShift;
+
+    /// <param name="weight">the quantized weight, [Out, In] row-major.</param>
+    /// <param name="originalDtype">the dtype before quantization ("float32", "bfloat16", "float16"), written back when saving.</param>
+    public Nf4Linear(QuantizedTensor4Bit weight, string originalDtype = "float32")
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (originalDtype is not ("float32" or "bfloat16" or "float16"))
+            throw new ArgumentException($"dtype '{originalDtype}' is not float32, bfloat16 or float16", nameof(originalDtype));
+        if (!BitOperations.IsPow2(weight.BlockSize))
+            throw new ArgumentException($"block size {weight.BlockSize} is not a power of two", nameof(weight));
+        Weight = weight;
+        OriginalDtype = originalDtype;
+        _blockShift = BitOperations.Log2((uint)weight.BlockSize);
+        int blocks = weight.BlockCount;
+        _absmax = (float*)NativeMemory.AlignedAlloc((nuint)blocks * sizeof(float), 64);
+        weight.CopyAbsmaxTo(new Span<float>(_absmax, blocks));
+        _table = (float*)NativeMemory.AlignedAlloc(16 * sizeof(float), 64);
+        weight.Code.CopyTo(new Span<float>(_table, 16));
+        _packed = GCHandle.Alloc(weight.Packed, GCHandleType.Pinned);
+    }
+
+    /// <summary>Quantizes a row-major [outFeatures, inFeatures] fp32 weight.</summary>
+    public static Nf4Linear Quantize(ReadOnlySpan<float> w, int outFeatures, int inFeatures, QuantType4Bit type, bool doubleQuant,
+        string originalDtype = "float32")
+        => new(QuantizedTensor4Bit.Quantize(w, outFeatures, inFeatures, type, doubleQuant: doubleQuant), originalDtype);
+
+    public QuantizedTensor4Bit Weight { get; }
+    public QuantType4Bit QuantType => Weight.QuantType;
+    public string OriginalDtype { get; }
+    public int InFeatures => Weight.Cols;
+    public int OutFeatures => Weight.Rows;
+
+    /// <summary>The stored form (packed codes + statistics) plus the decoded fp32 absmax the kernels read.</summary>
+    public long SizeInBytes => Weight.SizeInBytes + (Weight.IsDoubleQuantized ? Weight.BlockCount * 4L : 0);
+
+    internal Weights4Bit Kernel
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_absmax == null, this);
+            return new Weights4Bit
+            {
+                Packed = (byte*)_packed.AddrOfPinnedObject(), Absmax = _absmax, Table = _table,
+                Rows = Weight.Rows, Cols = Weight.Cols, BlockShift = _blockShift,
+            };
+        }
+    }
+
+    public void Forward(ReadOnlySpan<float> x, int m, int ldx, Span<float> y, int ldy, bool accumulate)
+    {
+        MatMul.CheckShapes(x.Length, m, ldx, InFeatures, y.Length, ldy, OutFeatures);
+        Weights4Bit w = Kernel;
+        fixed (float* px = x) fixed (float* py = y)
+            MatMul4Bit.Forward(w, px, m, ldx, py, ldy, accumulate);
+    }
+
+    public void BackwardInput(ReadOnlySpan<float> dy, int m, int lddy, Span<float> dx, int lddx, bool accumulate)
+    {
+        MatMul.CheckShapes(dy.Length, m, lddy, OutFeatures, dx.Length, lddx, InFeatures);
+        Weights4Bit w = Kernel;
+        fixed (float* pdy = dy) fixed (float* pdx = dx)
+            MatMul4Bit.BackwardInput(w, pdy, m, lddy, pdx, lddx, accumulate);
+    }
+
+    public float[] ToDense()
+    {
+        var w = new float[Weight.ElementCount];
+        Weight.Dequantize(w);
+        return w;
+    }
+
+    /// <summary>y = x·Wᵀ through a full fp32 dequantization and <see cref="MatMul.Reference"/> (tests).</summary>
+    public void ForwardReference(ReadOnlySpan<float> x, int m, Span<float> y)
+        => MatMul.Reference(x, m, ToDense(), OutFeatures, InFeatures, y);
+
+    /// <summary>dx = dy·W through a full fp32 dequantization, in double (tests).</summary>
+    public void BackwardInputReference(ReadOnlySpan<float> dy, int m, Span<float> dx)
+    {
+        float[] w = ToDense();
+        int n = OutFeatures, k = InFeatures;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < k; j++)
+            {
+                double s = 0;
+                for (int r = 0; r < n; r++) s += (double)dy[i * n + r] * w[(long)r * k + j];
+                dx[i * k + j] = (float)s;
+            }
+    }
+
+    public void Dispose()
+    {
+        if (_absmax != null) { NativeMemory.AlignedFree(_absmax); _absmax = null; }
+        if (_table != null) { NativeMemory.AlignedFree(_table); _table = null; }
+        if (_packed.IsAllocated) _packed.Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~Nf4Linear() => Dispose();
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using ShawBot.Core.Domain;
+using ShawBot.Core.Options;
+using ShawBot.Core.Ports;
+using ShawBot.Core.Text;
+
+namespace ShawBot.Infrastructure.Web;
+
+/// <summary>A draft waiting for a moderator, as the page shows it.</summary>
+public sealed record QueueEntry(
+    long DraftId,
+    string CommentId,
+    string VideoId,
+    string? VideoTitle,
+    string Author,
+    string Comment,
+    string Draft,
+    string ModelName,
+    string AdapterVersion,
+    DateTimeOffset CommentPublishedAt,
+    DateTimeOffset DraftedAt,
+    IReadOnlyList<string> Flags);
+
+/// <summary>A decided comment: what the moderator did and, once posted, the live reply.</summary>
+public sealed record HistoryEntry(
+    string CommentId,
+    string? VideoTitle,
+    string Author,
+    string Comment,
+    string Draft,
+    CommentState State,
+    DecisionKind? Decision,
+    string? Moderator,
+    DateTimeOffset? DecidedAt,
+    string? FinalText,
+    string? YouTubeReplyId,
+    DateTimeOffset? PostedAt,
+    string? Reason);
+
+/// <summary>Read models for the page, built from <see cref="ICommentStore"/>.</summary>
+public sealed class ReviewQueries(ICommentStore store, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web)
+{
+    private const int QueueLimit = 500;
+
+    private static readonly CommentState[] Decided =
+        [CommentState.Approved, CommentState.Edited, CommentState.Rejected, CommentState.Posting, CommentState.Posted, CommentState.PostFailed];
+
+    /// <summary>AwaitingReview comments with their current draft, oldest comment first.</summary>
+    public async Task<IReadOnlyList<QueueEntry>> QueueAsync(CancellationToken cancellationToken)
+    {
+        var waiting = await store.ListByStateAsync(CommentState.AwaitingReview, QueueLimit, cancellationToken).ConfigureAwait(false);
+        var result = new List<QueueEntry>(waiting.Count);
+        var maxComment = drafter.CurrentValue.MaxCommentLength;
+        foreach (var tracked in waiting)
+        {
+            if (tracked.CurrentDraftId is not { } draftId
+                || await store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
+            {
+                continue;
+            }
+
+            var c = tracked.Comment;
+            result.Add(new QueueEntry(
+                draft.DraftId, c.CommentId, c.VideoId, c.VideoTitle, c.AuthorDisplayName, c.Text, draft.Text,
+                draft.ModelName, draft.AdapterVersion, c.PublishedAt, draft.CreatedAt, CommentScreen.Screen(c.Text, maxComment).Flags));
+        }
+
+        return result;
+    }
+
+    /// <summary>Decided comments, most recent decision first, at most <see cref="WebOptions.HistoryLimit"/>.</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(CancellationToken cancellationToken)
+    {
+        var posted = (await store.ListPostedRepliesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.CommentId, StringComparer.Ordinal);
+        var result = new List<HistoryEntry>();
+        foreach (var state in Decided)
+        {
+            foreach (var tracked in await store.ListByStateAsync(state, 100_000, cancellationToken).ConfigureAwait(false))
+            {
+                if (tracked.CurrentDraftId is not { } draftId)
+                {
+                    continue;
+                }
+
+                var draft = await store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+                var decision = await store.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+                posted.TryGetValue(tracked.Comment.CommentId, out var reply);
+                var c = tracked.Comment;
+                result.Add(new HistoryEntry(
+                    c.CommentId, c.VideoTitle, c.AuthorDisplayName, c.Text, draft?.Text ?? "", tracked.State,
+                    decision?.Kind, decision?.Moderator.Name, decision?.DecidedAt, reply?.Text ?? decision?.FinalText,
+                    reply?.YouTubeReplyId, reply?.PostedAt, tracked.Reason));
+            }
+        }
+
+        return [.. result.OrderByDescending(h => h.DecidedAt ?? h.PostedAt ?? DateTimeOffset.MinValue).Take(web.Value.HistoryLimit)];
+    }
+}

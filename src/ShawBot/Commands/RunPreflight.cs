@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using ShawBot.Cli.Hosting;
+
+namespace ShawBot.Cli.Commands;
+
+/// <summary>What `shawbot run` needs before it starts, each missing piece as one line saying how to fix it. Never echoes secret values.</summary>
+internal static class RunPreflight
+{
+    public static IReadOnlyList<string> Check(IConfiguration c)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(c["ShawBot:Channel:ChannelId"]))
+        {
+            problems.Add("ShawBot:Channel:ChannelId is not set: your channel's id (UC…, YouTube Studio → Settings → Channel → Advanced).");
+        }
+
+        var model = c["ShawBot:Engine:ModelPath"];
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            problems.Add("ShawBot:Engine:ModelPath is not set (or pass --model DIR): a Hugging Face model folder, e.g. Mistral-7B-Instruct-v0.2.");
+        }
+        else if (!File.Exists(Path.Combine(model, "config.json")))
+        {
+            problems.Add($"ShawBot:Engine:ModelPath {model} has no config.json: point it at a Hugging Face model folder.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(c["ShawBot:YouTube:BaseUri"]))
+        {
+            // A sandbox or test double: no OAuth needed.
+        }
+        else if (c["ShawBot:YouTube:ClientSecretsPath"] is not { Length: > 0 } secrets)
+        {
+            problems.Add("ShawBot:YouTube:ClientSecretsPath is not set: the OAuth client JSON from Google Cloud (then run `shawbot auth youtube --client-secrets FILE`).");
+        }
+        else if (!File.Exists(secrets))
+        {
+            problems.Add($"ShawBot:YouTube:ClientSecretsPath {secrets} does not exist.");
+        }
+        else if (!Directory.Exists(c["ShawBot:YouTube:TokenDirectory"] ?? "secrets")
+                 || !Directory.EnumerateFiles(c["ShawBot:YouTube:TokenDirectory"] ?? "secrets").Any())
+        {
+            problems.Add("No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` once.");
+        }
+
+        var discord = ShawBotServiceCollectionExtensions.HasValue(c, "ShawBot:Discord:BotToken");
+        if (!discord && !ShawBotServiceCollectionExtensions.WebEnabled(c))
+        {
+            problems.Add("No moderation channel: set ShawBot:Discord:BotToken (and its ApplicationId, GuildId, ChannelId, ModeratorUserIds) or leave ShawBot:Web:Enabled on.");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ShawBot.Core;
+using ShawBot.Infrastructure;
+using ShawBot.Infrastructure.Discord;
+using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Web;
+
+namespace ShawBot.Cli.Hosting;
+
+public static class ShawBotServiceCollectionExtensions
+{
+    /// <summary>
+    /// The whole service: pipeline, store, YouTube, the engine (when ShawBot:Engine:ModelPath is set, else the
+    /// stub writer), Discord moderation (when ShawBot:Discord:BotToken is set) and the web page (unless
+    /// ShawBot:Web:Enabled is false). Every options section is validated on start.
+    /// </summary>
+    public static IServiceCollection AddShawBot(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddShawBotCore(configuration).AddShawBotInfrastructure(configuration);
+        if (HasValue(configuration, "ShawBot:Engine:ModelPath"))
+        {
+            services.AddShawBotEngine(configuration);
+        }
+        else
+        {
+            services.AddStubReplyWriter();
+        }
+
+        if (HasValue(configuration, "ShawBot:Discord:BotToken"))
+        {
+            services.AddShawBotDiscord(configuration);
+        }
+
+        if (WebEnabled(configuration))
+        {
+            services.AddShawBotWeb(configuration);
+        }
+
+        return services;
+    }
+
+    public static bool WebEnabled(IConfiguration configuration) =>
+        !string.Equals(configuration["ShawBot:Web:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
+
+    public static bool HasValue(IConfiguration configuration, string key) => !string.IsNullOrWhiteSpace(configuration[key]);
+}

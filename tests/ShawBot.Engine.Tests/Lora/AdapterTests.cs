@@ -1,0 +1,103 @@
+using ShawBot.Engine.Generation;
+using ShawBot.Engine.Lora;
+using ShawBot.Engine.Model;
+
+namespace ShawBot.Engine.Tests.Lora;
+
+public class AdapterTests
+{
+    [Theory]
+    [InlineData("tiny-mistral")]
+    [InlineData("tiny-llama-bf16")]
+    public void MergedModelMatchesBasePlusAdapter(string name)
+    {
+        var g = GoldenCase.Load(name);
+        using var model = ModelLoader.Load(g.Folder);
+        var adapter = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config);
+        var warnings = LoraMerge.MergeInto(model, adapter);
+        Assert.Empty(warnings);
+        var logits = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), logits, allLogits: true);
+        Assertions.Close(g.Floats("logits_lora").AsSpan(0, g.T * g.V), logits, 1e-4, "merged logits vs logits_lora");
+    }
+
+    [Fact]
+    public void MergingIntoA4BitBaseRequantizesAndWarns()
+    {
+        var g = GoldenCase.Load("tiny-mistral");
+        using var model = ModelLoader.Load(g.Folder, new ModelLoadOptions { Quantize = WeightFormat.Nf4 });
+        var adapter = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config);
+        var unmerged = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), unmerged, true, adapter);
+        var warnings = LoraMerge.MergeInto(model, adapter);
+        Assert.Single(warnings);
+        Assert.Contains("quantized again", warnings[0]);
+        Assert.IsType<ShawBot.Engine.Quantization.Nf4Linear>(model.Layers[1].Down);
+        var merged = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), merged, true);
+        // Requantization moves results by about one quantization step, not more.
+        double maxLogit = unmerged.Max(Math.Abs);
+        Assertions.Close(unmerged, merged, 0.35 * maxLogit, "4-bit merged vs 4-bit base + adapter");
+        Assert.NotEqual(unmerged, merged);
+    }
+
+    [Fact]
+    public void SwitchingAdaptersIsAReferenceSwapThatNeverTouchesTheBase()
+    {
+        var g = GoldenCase.Load("tiny-mistral");
+        using var model = ModelLoader.Load(g.Folder);
+        var baseWeights = model.Layers[0].Q.ToDense();
+        var set = new AdapterSet(model.Config);
+        var golden = set.Load("v0001", Path.Combine(g.Folder, "adapter"));
+        set.Add("v0002", LoraAdapter.CreateNew(model.Config, golden.Config, 3));
+        Assert.Null(set.Active);
+        set.Activate("v0001");
+        Assert.Same(golden, set.Active);
+        Assert.Equal("v0001", set.Active!.Version);
+
+        var a = new float[g.T * g.V]; var b = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), a, true, set.Active);
+        set.Activate("v0002");                            // fresh adapter: B = 0 → base logits
+        new InferenceSession(model, 64).Forward(g.Sequence(0), b, true, set.Active);
+        Assertions.Close(g.Floats("logits_lora").AsSpan(0, g.T * g.V), a, 1e-4, "v0001");
+        Assertions.Close(g.Floats("logits_base").AsSpan(0, g.T * g.V), b, 1e-4, "v0002");
+        Assert.Equal(baseWeights, model.Layers[0].Q.ToDense());
+
+        Assert.True(set.Unload("v0002"));
+        Assert.Null(set.Active);
+        Assert.Throws<KeyNotFoundException>(() => set.Activate("v0002"));
+        Assert.Equal(["v0001"], set.Names);
+    }
+
+    [Fact]
+    public void ADraftInProgressKeepsTheAdapterItStartedWith()
+    {
+        var g = GoldenCase.Load("tiny-mistral");
+        using var model = ModelLoader.Load(g.Folder);
+        var set = new AdapterSet(model.Config);
+        var golden = set.Load("v0001", Path.Combine(g.Folder, "adapter"));
+        set.Activate("v0001");
+        var taken = set.Active;                           // what a draft captures at its start
+        set.Add("v0002", LoraAdapter.CreateNew(model.Config, golden.Config, 3));
+        set.Activate("v0002");                            // swapped mid-draft
+        var logits = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), logits, true, taken);
+        Assertions.Close(g.Floats("logits_lora").AsSpan(0, g.T * g.V), logits, 1e-4, "draft with v0001");
+        Assert.Equal("v0002", set.Active!.Version);
+    }
+
+    [Fact]
+    public void RsLoraAndAllLinearConfigsParse()
+    {
+        var c = LoraConfig.Parse("""{"peft_type":"LORA","r":16,"lora_alpha":32,"target_modules":"all-linear","use_rslora":true,"lora_dropout":0.1}""", "x");
+        Assert.Equal(32 / MathF.Sqrt(16), c.Scaling, 5);
+        Assert.True(c.Targets(3, Projection.Down));
+        var re = LoraConfig.Parse("""{"peft_type":"LORA","r":4,"lora_alpha":8,"target_modules":".*\\.(q_proj|v_proj)"}""", "x");
+        Assert.True(re.Targets(0, Projection.Q));
+        Assert.False(re.Targets(0, Projection.K));
+        var roundTrip = LoraConfig.Parse(c.ToJson(), "x");
+        Assert.Equal(c.Rank, roundTrip.Rank);
+        Assert.Equal("all-linear", roundTrip.TargetPattern);
+        Assert.True(roundTrip.UseRsLora);
+    }
+}

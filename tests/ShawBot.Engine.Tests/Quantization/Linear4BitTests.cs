@@ -1,0 +1,116 @@
+using ShawBot.Engine.Quantization;
+
+namespace ShawBot.Engine.Tests.Quantization;
+
+/// <summary>
+/// The fused 4-bit kernels against dequantize-everything + the double-precision reference.
+/// Tolerance: |fast − ref| ≤ 1e-5 · Σk |x_k·W_jk| per output (fp32 summation in another order
+/// can differ by a few ulps of the absolute sum, not of a result that cancels to near zero).
+/// </summary>
+public sealed class Linear4BitTests
+{
+    public static TheoryData<int, int, int, QuantType4Bit, bool> Shapes()
+    {
+        var d = new TheoryData<int, int, int, QuantType4Bit, bool>();
+        // (rows, cols, m): ragged rows, m not a multiple of 6, cols = 96 (blocks straddle rows),
+        // cols = 40 (rows shorter than a block), and shapes big enough to run on both workers.
+        int[][] shapes = [[70, 128, 1], [70, 128, 7], [45, 96, 1], [45, 96, 13], [33, 64, 6], [9, 40, 3], [9, 40, 1],
+                          [300, 1024, 1], [300, 1024, 5], [130, 576, 17]];
+        foreach (var type in new[] { QuantType4Bit.Nf4, QuantType4Bit.Fp4 })
+            foreach (bool dq in new[] { false, true })
+                foreach (int[] s in shapes) d.Add(s[0], s[1], s[2], type, dq);
+        return d;
+    }
+
+    private static float[] Random(int n, int seed, float scale = 1f)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void ForwardMatchesDequantizedReference(int rows, int cols, int m, QuantType4Bit type, bool doubleQuant)
+    {
+        using var lin = Nf4Linear.Quantize(Random(rows * cols, rows + cols, 0.05f), rows, cols, type, doubleQuant);
+        Assert.Equal(type, lin.QuantType);
+        float[] x = Random(m * cols, 7 + m);
+        var want = new float[m * rows];
+        lin.ForwardReference(x, m, want);
+        float[] w = lin.ToDense();
+
+        var got = new float[m * rows];
+        lin.Forward(x, m, cols, got, rows, accumulate: false);
+        AssertClose(want, got, m, rows, cols, (i, j, k) => x[i * cols + k] * w[j * cols + k], "forward");
+
+        // accumulate adds onto what y holds; strided x and y leave the padding alone.
+        int ldx = cols + 3, ldy = rows + 5;
+        var xs = new float[m * ldx];
+        for (int i = 0; i < m; i++) x.AsSpan(i * cols, cols).CopyTo(xs.AsSpan(i * ldx));
+        var ys = new float[m * ldy];
+        Array.Fill(ys, 1f);
+        lin.Forward(xs, m, ldx, ys, ldy, accumulate: true);
+        var acc = new float[m * rows];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < rows; j++) acc[i * rows + j] = ys[i * ldy + j] - 1f;
+            for (int j = rows; j < ldy; j++) Assert.Equal(1f, ys[i * ldy + j]);
+        }
+        AssertClose(want, acc, m, rows, cols, (i, j, k) => x[i * cols + k] * w[j * cols + k], "forward accumulate", extra: 1e-6);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void BackwardInputMatchesDequantizedReference(int rows, int cols, int m, QuantType4Bit type, bool doubleQuant)
+    {
+        using var lin = Nf4Linear.Quantize(Random(rows * cols, rows * 3 + cols, 0.05f), rows, cols, type, doubleQuant);
+        float[] dy = Random(m * rows, 11 + m);
+        var want = new float[m * cols];
+        lin.BackwardInputReference(dy, m, want);
+        float[] w = lin.ToDense();
+        var got = new float[m * cols];
+        lin.BackwardInput(dy, m, rows, got, cols, accumulate: false);
+        AssertClose(want, got, m, cols, rows, (i, j, r) => dy[i * rows + r] * w[r * cols + j], "backward");
+
+        Array.Fill(got, 0.5f);
+        lin.BackwardInput(dy, m, rows, got, cols, accumulate: true);
+        for (int i = 0; i < got.Length; i++) got[i] -= 0.5f;
+        AssertClose(want, got, m, cols, rows, (i, j, r) => dy[i * rows + r] * w[r * cols + j], "backward accumulate", extra: 1e-6);
+    }
+
+    [Fact]
+    public void WrongShapesAndDisposalAreRejected()
+    {
+        var lin = Nf4Linear.Quantize(Random(64 * 64, 1), 64, 64, QuantType4Bit.Nf4, true);
+        Assert.Throws<ArgumentException>(() => lin.Forward(new float[63], 1, 64, new float[64], 64, false));
+        Assert.Throws<ArgumentException>(() => lin.Forward(new float[64], 1, 64, new float[10], 64, false));
+        Assert.Throws<ArgumentException>(() => lin.BackwardInput(new float[64], 2, 64, new float[128], 64, false));
+        Assert.Throws<ArgumentException>(() => new Nf4Linear(lin.Weight, "int8"));
+        lin.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => lin.Forward(new float[64], 1, 64, new float[64], 64, false));
+    }
+
+    [Fact]
+    public void SizeCountsPackedCodesStatisticsAndDecodedScales()
+    {
+        using var plain = Nf4Linear.Quantize(Random(128 * 512, 2), 128, 512, QuantType4Bit.Nf4, false);
+        using var dq = Nf4Linear.Quantize(Random(128 * 512, 2), 128, 512, QuantType4Bit.Nf4, true);
+        long n = 128 * 512, blocks = n / 64;
+        Assert.Equal(n / 2 + blocks * 4 + 64, plain.SizeInBytes);
+        // codes (1 B/block) + nested absmax (4 B / 256 blocks) + offset + nested map + table, plus decoded fp32 scales.
+        Assert.Equal(n / 2 + blocks + (blocks / 256) * 4 + 4 + 1024 + 64 + blocks * 4, dq.SizeInBytes);
+    }
+
+    private static void AssertClose(float[] want, float[] got, int m, int n, int k, Func<int, int, int, float> term, string what, double extra = 0)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double l1 = 0;
+                for (int kk = 0; kk < k; kk++) l1 += Math.Abs((double)term(i, j, kk));
+                double err = Math.Abs((double)want[i * n + j] - got[i * n + j]);
+                Assert.True(err <= 1e-5 * l1 + extra + 1e-30,
+                    $"{what} [{i}, {j}]: want {want[i * n + j]}, got {got[i * n + j]}, |err| {err:E2} > 1e-5 · {l1:E2}");
+            }
+    }
+}
