@@ -1,6 +1,6 @@
 // Runs one retrain through the service's own wiring (engine, store, registry, Quartz on its SQLite
 // store, coordinator) and prints the outcome; the crash test kills it at random points.
-// Usage: ShawBot.RetrainHost --root DIR   (DIR holds tiny-mistral/, prompts/, shawbot.db; adapters/ goes there)
+// Usage: ShawBot.RetrainHost --root DIR [--max-steps N]  (DIR holds tiny-mistral/, prompts/, shawbot.db; adapters/ goes there)
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,11 +23,13 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Retrain:AdaptersPath"] = Path.Combine(root, "adapters"),
     ["ShawBot:Retrain:SchedulerDatabasePath"] = Path.Combine(root, "scheduler.db"),
     ["ShawBot:Retrain:MinNewExamples"] = "0",
+    // Any improvement promotes, so kills also land around a promotion (a rerun on the same data ties and is kept).
+    ["ShawBot:Retrain:PromotionMargin"] = "0",
     ["ShawBot:Retrain:EvalFraction"] = "0.25",
     ["ShawBot:Retrain:Epochs"] = "10",
     // One step per epoch (the whole training split in a batch): a checkpoint after every step,
     // so runs killed early still move the training forward.
-    ["ShawBot:Retrain:MaxSteps"] = "6",
+    ["ShawBot:Retrain:MaxSteps"] = arguments.GetValueOrDefault("max-steps", "6"),
     ["ShawBot:Retrain:BatchSize"] = "16",
     ["ShawBot:Retrain:Rank"] = "4",
     ["ShawBot:Retrain:Alpha"] = "8",

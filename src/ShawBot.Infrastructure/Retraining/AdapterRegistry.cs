@@ -226,7 +226,18 @@ public sealed partial class AdapterRegistry
     private static AdapterMetadata? TryReadMetadata(string dir)
     {
         string path = Path.Combine(dir, MetadataFile);
-        if (!File.Exists(path)) return null;
+        if (!File.Exists(path))
+        {
+            // A PEFT folder put here by hand (or by `shawbot demo`) without metadata: an imported
+            // version, live-able and a rollback target. Our own versions always carry metadata.json
+            // before they are renamed into place, so this is never a half-written one of ours.
+            if (!File.Exists(Path.Combine(dir, PeftAdapterFiles.ConfigFile)) || !File.Exists(Path.Combine(dir, PeftAdapterFiles.WeightsFile))) return null;
+            return new AdapterMetadata
+            {
+                Version = Path.GetFileName(dir), CreatedAt = Directory.GetLastWriteTimeUtc(dir), BaseModel = "unknown", DatasetHash = "",
+                Promoted = true, Decision = "imported (no metadata.json)",
+            };
+        }
         try { return JsonSerializer.Deserialize<AdapterMetadata>(File.ReadAllText(path), Json); }
         catch (JsonException) { return null; }
     }

@@ -13,7 +13,7 @@ public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedA
 /// admin endpoint) all come through here. A request while a run is going is refused with what that
 /// run is doing. (Across processes the registry's lock file does the same.)
 /// </summary>
-public sealed class RetrainCoordinator : IRetrainTrigger, IDisposable
+public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDisposable
 {
     private readonly IRetrainRunner _runner;
     private readonly IEnumerable<IRetrainReporter> _reporters;
@@ -37,6 +37,28 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IDisposable
 
     /// <summary>The last finished run in this process.</summary>
     public RetrainOutcome? LastOutcome { get; private set; }
+
+    /// <summary>For the web page: the running retrain (phase dataset → training → evaluating), else the last one.</summary>
+    RetrainProgress? IRetrainProgress.Current
+    {
+        get
+        {
+            if (Current is { } run)
+            {
+                var p = run.Progress;
+                string phase = p is null ? "dataset" : p.Step >= p.TotalSteps && p.EvalLoss is not null ? "evaluating" : "training";
+                return new RetrainProgress(true, phase, p?.Step ?? 0, p?.TotalSteps ?? 0, p?.TrainLoss, run.StartedAt, $"requested by {run.RequestedBy}");
+            }
+            if (LastOutcome is not { } o) return null;
+            string done = o.Kind switch
+            {
+                RetrainOutcomeKind.Promoted or RetrainOutcomeKind.NotPromoted => "done",
+                RetrainOutcomeKind.Failed => "failed",
+                _ => o.Kind.ToString().ToLowerInvariant(),
+            };
+            return new RetrainProgress(false, done, o.Training?.Steps ?? 0, o.Training?.Steps ?? 0, o.Training?.FinalTrainLoss, o.StartedAt, o.Summary);
+        }
+    }
 
     /// <summary>Starts a run in the background unless one is going; <paramref name="run"/> completes with its outcome.</summary>
     public bool TryStart(RetrainRequest request, out Task<RetrainOutcome> run, out string? refusal, CancellationToken cancellationToken = default)

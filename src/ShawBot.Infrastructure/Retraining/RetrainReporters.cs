@@ -83,6 +83,7 @@ public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrain
         };
         return new MessagePayload
         {
+            Content = Clip($"{title}: {o.Summary}", 500),
             Embeds = [new DiscordEmbed { Title = title, Description = Clip(o.Summary, 1000), Fields = fields, Timestamp = o.FinishedAt }],
             AllowedMentions = AllowedMentions.None,
         };

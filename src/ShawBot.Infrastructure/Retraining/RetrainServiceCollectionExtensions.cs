@@ -33,6 +33,8 @@ public static class RetrainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, DiscordRetrainReporter>());
         services.RemoveAll<IRetrainTrigger>();
         services.AddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainCoordinator>());
+        services.RemoveAll<IRetrainProgress>();
+        services.AddSingleton<IRetrainProgress>(sp => sp.GetRequiredService<RetrainCoordinator>());
         services.RemoveAll<IAdapterAdmin>();
         services.AddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
         services.RemoveAll<IStatusProvider>();

@@ -12,7 +12,7 @@ namespace ShawBot.Cli.Commands;
 
 /// <summary>
 /// `shawbot retrain`: the nightly job now. With --url it asks the running service (POST
-/// /api/retrain on its local admin endpoint) and returns at once; otherwise it runs here, offline,
+/// /api/retrain on its web page's admin API) and returns at once; otherwise it runs here, offline,
 /// on the store's curated examples (plus --seed-data) and writes the registry. A running service
 /// follows a promotion made here through adapters/active; the registry lock keeps the two from
 /// training at the same time.
@@ -22,6 +22,7 @@ internal static class RetrainCommand
     public static Command Create()
     {
         var url = new Option<string?>("--url") { Description = "a running instance's base address, e.g. http://127.0.0.1:5080: ask it to retrain instead of running here" };
+        var token = new Option<string?>("--token") { Description = "the page's access token (ShawBot:Web:AccessToken), when it has one" };
         var model = CommonOptions.Model(required: false);
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
@@ -41,7 +42,7 @@ internal static class RetrainCommand
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => d.SampleCount, Description = "held-out comments to answer for the report" };
         var cmd = new Command("retrain", "Retrain the adapter now: on the running service (--url) or here, offline (--model, --db, --adapters).")
         {
-            url, model, prompts, quantize, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
+            url, token, model, prompts, quantize, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
@@ -49,7 +50,7 @@ internal static class RetrainCommand
             {
                 if (!Uri.TryCreate(address, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
                     throw new ArgumentException($"--url '{address}' is not an http(s) address");
-                return await Remote(baseUri, ct);
+                return await Remote(baseUri, pr.GetValue(token), ct);
             }
             var modelDir = pr.GetValue(model) ?? throw new ArgumentException("--model is required to retrain offline (or pass --url to ask a running service)");
             var options = new RetrainOptions
@@ -84,12 +85,15 @@ internal static class RetrainCommand
         return cmd;
     }
 
-    private static async Task<int> Remote(Uri baseUri, CancellationToken ct)
+    public const string RetrainPath = "api/retrain";
+
+    private static async Task<int> Remote(Uri baseUri, string? token, CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Add("X-ShawBot-User", Environment.UserName);
+        if (token is { Length: > 0 }) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         HttpResponseMessage response;
-        try { response = await http.PostAsync(RetrainEndpoints.RetrainPath, null, ct); }
+        // The web page's admin API (ShawBot:Web): POST /api/retrain {"moderator": name}.
+        try { response = await http.PostAsJsonAsync(RetrainPath, new { moderator = Environment.UserName }, ct); }
         catch (HttpRequestException e)
         {
             Console.Error.WriteLine($"error: no ShawBot answered at {baseUri}: {e.Message}");

@@ -4,6 +4,7 @@ using ShawBot.Core;
 using ShawBot.Infrastructure;
 using ShawBot.Infrastructure.Discord;
 using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Web;
 
 namespace ShawBot.Cli.Hosting;
@@ -13,7 +14,8 @@ public static class ShawBotServiceCollectionExtensions
     /// <summary>
     /// The whole service: pipeline, store, YouTube, the engine (when ShawBot:Engine:ModelPath is set, else the
     /// stub writer), Discord moderation (when ShawBot:Discord:BotToken is set) and the web page (unless
-    /// ShawBot:Web:Enabled is false). Every options section is validated on start.
+    /// ShawBot:Web:Enabled is false), retraining with the engine when ShawBot:Retrain:AdaptersPath is set.
+    /// Every options section is validated on start.
     /// </summary>
     public static IServiceCollection AddShawBot(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,6 +23,11 @@ public static class ShawBotServiceCollectionExtensions
         if (HasValue(configuration, "ShawBot:Engine:ModelPath"))
         {
             services.AddShawBotEngine(configuration);
+            // Nightly retraining and the adapter registry, opt-in: the demo and tests keep their own.
+            if (HasValue(configuration, "ShawBot:Retrain:AdaptersPath"))
+            {
+                services.AddShawBotRetraining(configuration);
+            }
         }
         else
         {

@@ -61,6 +61,21 @@ public sealed class AdapterRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_peft_folder_without_metadata_is_an_imported_version()
+    {
+        string v = Path.Combine(_registry.Root, "v0001");
+        Directory.CreateDirectory(v);
+        foreach (var f in new[] { PeftAdapterFiles.ConfigFile, PeftAdapterFiles.WeightsFile }) File.Copy(Path.Combine(_peft, f), Path.Combine(v, f));
+        var imported = Assert.Single(_registry.List());
+        Assert.True(imported.Metadata.Promoted);
+        Assert.Equal("imported (no metadata.json)", imported.Metadata.Decision);
+        _registry.SetActive("v0001", "demo", "seeded");
+        Assert.Equal("v0002", Add(promoted: true).Name);
+        _registry.SetActive("v0002", "t", "promoted");
+        Assert.Equal("v0001", _registry.Rollback("t"));
+    }
+
+    [Fact]
     public void Activate_and_rollback_follow_promoted_versions_down_to_the_base_model()
     {
         Add(promoted: true); Add(promoted: false); Add(promoted: true);

@@ -32,8 +32,10 @@ public sealed class RetrainCrashTests(ITestOutputHelper output) : IDisposable
         config = ModelConfig.Load(Path.Combine(setup.Engine.ModelPath, "config.json"));
         var registry = new AdapterRegistry(Path.Combine(_folder.Path, "adapters"));
 
-        // v0001 is live before the kills start, so there is an active adapter to protect.
-        using (var first = RetrainProcess.Start(_folder.Path))
+        // v0001 (a short run: 2 steps) is live before the kills start, so there is an active adapter
+        // to protect; the 6-step runs that follow beat it and get promoted, so kills also land
+        // around a promotion.
+        using (var first = RetrainProcess.Start(_folder.Path, maxSteps: 2))
         {
             Assert.True(first.WaitForExit(TimeSpan.FromSeconds(40)), first.Output());
             Assert.True(first.ExitCode == 0, first.Output());
@@ -44,6 +46,7 @@ public sealed class RetrainCrashTests(ITestOutputHelper output) : IDisposable
 
         var random = new Random(20261122);
         int completedBeforeKill = 0;
+        var promotions = new HashSet<string?>();
         for (int kill = 0; kill < Kills; kill++)
         {
             using var child = RetrainProcess.Start(_folder.Path);
@@ -58,6 +61,7 @@ public sealed class RetrainCrashTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"kill {kill + 1} after {delay.TotalMilliseconds:F0} ms at {watch.Elapsed.TotalSeconds:F1}s: versions [{string.Join(", ", registry.List().Select(v => v.Name))}], active {registry.ActiveVersion ?? "none"}, training folder {(Directory.Exists(registry.TrainingFolder) ? "present" : "absent")}");
             AssertRegistryWhole(registry, config);
             Assert.NotNull(registry.ActiveVersion);
+            promotions.Add(registry.ActiveVersion);
         }
 
         int before = registry.List().Count;
@@ -74,7 +78,10 @@ public sealed class RetrainCrashTests(ITestOutputHelper output) : IDisposable
         Assert.All(registry.List().Skip(1), v => Assert.Equal(18, v.Metadata.DatasetSize));
         Assert.False(Directory.Exists(registry.TrainingFolder));
         Assert.Empty(Directory.EnumerateDirectories(registry.Root, ".tmp-*"));
-        output.WriteLine($"done at {watch.Elapsed.TotalSeconds:F1}s; {completedBeforeKill} runs finished before their kill; {registry.List().Count} versions, active {registry.ActiveVersion}");
+        // Exactly one of the 18-example runs was promoted (the first to finish); the reruns tie with it.
+        Assert.Equal(2, registry.List().Count(v => v.Metadata.Promoted));
+        Assert.Equal(registry.List().Where(v => v.Metadata.Promoted).Last().Name, registry.ActiveVersion);
+        output.WriteLine($"done at {watch.Elapsed.TotalSeconds:F1}s; {completedBeforeKill} runs finished before their kill; {registry.List().Count} versions, live during the kills: {string.Join(", ", promotions)}; active {registry.ActiveVersion}");
     }
 
     private static void AssertRegistryWhole(AdapterRegistry registry, ModelConfig config)

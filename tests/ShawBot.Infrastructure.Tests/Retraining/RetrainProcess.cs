@@ -14,7 +14,7 @@ public sealed class RetrainProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static RetrainProcess Start(string root)
+    public static RetrainProcess Start(string root, int? maxSteps = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet")
         {
@@ -23,6 +23,11 @@ public sealed class RetrainProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var argument in new[] { HostDll(), "--root", root }) start.ArgumentList.Add(argument);
+        if (maxSteps is { } steps)
+        {
+            start.ArgumentList.Add("--max-steps");
+            start.ArgumentList.Add(steps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         start.Environment["DOTNET_TieredPGO"] = "0";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the retrain host");
         var wrapper = new RetrainProcess(process);

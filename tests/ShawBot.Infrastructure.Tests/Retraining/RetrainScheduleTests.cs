@@ -107,9 +107,12 @@ public sealed class RetrainScheduleTests : IDisposable
         Assert.False(second.Accepted);
         Assert.StartsWith("A retrain is already running (started ", second.Message);
         Assert.Contains("by alice", second.Message);
+        var progress = host.Services.GetRequiredService<IRetrainProgress>();
+        Assert.Equal((true, "dataset", "requested by alice"), (progress.Current!.Running, progress.Current.Phase, progress.Current.Message));
         _runner.Gate.SetResult();
         var coordinator = host.Services.GetRequiredService<RetrainCoordinator>();
         await coordinator.WhenIdleAsync();
+        Assert.Equal((false, "skipped", "recorded"), (progress.Current!.Running, progress.Current.Phase, progress.Current.Message));
         Assert.Equal(["alice"], _runner.Calls.Select(c => c.RequestedBy));
         Assert.True((await trigger.TriggerRetrainAsync("bob", CancellationToken.None)).Accepted);
         await coordinator.WhenIdleAsync();
