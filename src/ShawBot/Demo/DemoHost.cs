@@ -153,6 +153,22 @@ public sealed partial class DemoHost : IAsyncDisposable
                 s["ShawBot:Engine:PromptsPath"] = prompts;
             }
 
+            // "Retrain now" on the page: a short QLoRA-style run on the curated replies plus the seed set,
+            // promoted when it beats the live adapter (the nightly 03:00 schedule stays on too).
+            s["ShawBot:Retrain:AdaptersPath"] = Path.Combine(options.StateDirectory, "adapters");
+            s["ShawBot:Retrain:SchedulerDatabasePath"] = Path.Combine(options.StateDirectory, "scheduler.db");
+            s["ShawBot:Retrain:SeedDataPath"] = Cli.Commands.AppPaths.Find(Path.Combine("data", "seed-replies.jsonl"));
+            s["ShawBot:Retrain:MinNewExamples"] = "0";
+            s["ShawBot:Retrain:Rank"] = "16";
+            s["ShawBot:Retrain:Alpha"] = "32";
+            s["ShawBot:Retrain:Targets"] = "all-linear";
+            s["ShawBot:Retrain:LearningRate"] = "0.003";
+            s["ShawBot:Retrain:BatchSize"] = "8";
+            s["ShawBot:Retrain:GradientAccumulation"] = "1";
+            s["ShawBot:Retrain:Epochs"] = "1";
+            s["ShawBot:Retrain:MaxSteps"] = "24";
+            s["ShawBot:Retrain:SampleCount"] = "2";
+
             // The registry's live version (drafts then name it, e.g. v0001), else the model's own adapter.
             if ((ActiveRegistryAdapter(options) ?? DefaultAdapter(options)) is { } adapter)
             {
