@@ -32,13 +32,14 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
         var beats = log.Where(e => Received(e, 1, 1)).Select(e => e.Elapsed).ToArray();
         Assert.True(beats.Length >= 4, $"expected ≥ 4 beats, got {beats.Length}");
         // First beat after interval × jitter, jitter in [0, 1) (+ scheduling slack on a loaded CI box).
-        Assert.InRange((beats[0] - hello.Elapsed).TotalMilliseconds, 0, interval.TotalMilliseconds + 200);
+        Assert.InRange((beats[0] - hello.Elapsed).TotalMilliseconds, 0, interval.TotalMilliseconds + 400);
         // Then on a fixed schedule first + k·interval: never early, the average gap is the interval.
         // (A beat delayed by a stall is followed by an on-time one, so single gaps may be short.)
         for (int k = 1; k < beats.Length; k++)
             Assert.True(beats[k] - beats[0] >= interval * k - TimeSpan.FromMilliseconds(40), $"beat {k} came {(beats[k] - beats[0] - interval * k).TotalMilliseconds:0} ms early");
         double mean = (beats[^1] - beats[0]).TotalMilliseconds / (beats.Length - 1);
-        Assert.InRange(mean, interval.TotalMilliseconds * 0.9, interval.TotalMilliseconds * 1.15);
+        // Upper slack for a loaded 2-core CI box; early beats are caught exactly above.
+        Assert.InRange(mean, interval.TotalMilliseconds * 0.9, interval.TotalMilliseconds * 1.4);
         // Identify right after Hello, with intents 0; heartbeats carry the last sequence (READY = 1).
         var identify = log.Single(e => Received(e, 2));
         Assert.Equal("intents=0", identify.Detail);
