@@ -4,20 +4,20 @@
 #   2. `shawbot pretrain` trains a small Llama from scratch on it and on data/seed-replies.jsonl
 #      (rendered with prompts/, weighted by --pairs-repeat), with Mistral's tokenizer;
 #   3. `shawbot train` fits the default LoRA adapter on data/seed-replies.jsonl.
-# Deterministic for a machine (seeded); takes about 30-60 minutes on 2 cores.
+# Deterministic for a machine (seeded); takes about 30 minutes on 2 idle cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-models/tiny-shawbot}
-STEPS=${STEPS:-450}
+STEPS=${STEPS:-1200}
 TOKENIZER=${TOKENIZER:-../shared/fixtures/mistral-7b-v0.1-tokenizer}
 [ -f data/corpus/corpus.txt ] || bash scripts/get-corpus.sh
 dotnet build src/ShawBot -c Release -v quiet
 SHAWBOT="dotnet src/ShawBot/bin/Release/net10.0/shawbot.dll"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-$SHAWBOT pretrain --tokenizer "$TOKENIZER" --pairs data/seed-replies.jsonl --pairs-repeat 12 --text data/corpus/corpus.txt \
-  --out "$tmp/base" --hidden 128 --intermediate 352 --layers 2 --heads 4 --kv-heads 2 \
-  --seq-len 192 --batch-size 8 --steps "$STEPS" --lr 5e-3 --seed 1
+$SHAWBOT pretrain --tokenizer "$TOKENIZER" --pairs data/seed-replies.jsonl --pairs-repeat 40 --text data/corpus/corpus.txt \
+  --out "$tmp/base" --hidden 128 --intermediate 352 --layers 4 --heads 4 --kv-heads 2 \
+  --seq-len 192 --batch-size 8 --steps "$STEPS" --lr 5e-3 --seed 2
 $SHAWBOT train --model "$tmp/base" --data data/seed-replies.jsonl --out "$tmp/adapter" \
   --rank 16 --alpha 32 --targets all-linear --lr 3e-3 --epochs 5 --batch-size 8 --grad-accum 1 --adam-8bit false --seed 1
 mkdir -p "$tmp/base/adapter"

@@ -118,7 +118,10 @@ public static unsafe class WorkerPool
                 while (Volatile.Read(ref _generation) == served)
                 {
                     if (++spins < 4_000) { Thread.SpinWait(8); continue; }
-                    Volatile.Write(ref _sleeping, 1);
+                    // A full fence (not Volatile.Write): the store of the flag must be visible before
+                    // the generation is read again, or Start can miss a worker that is going to sleep
+                    // (store-load reordering) and the job never completes.
+                    Interlocked.Exchange(ref _sleeping, 1);
                     if (Volatile.Read(ref _generation) != served)
                     {
                         if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 0) _wake.Wait();

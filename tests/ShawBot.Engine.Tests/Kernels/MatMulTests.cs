@@ -152,3 +152,23 @@ public class MatMulFallbackTests
 /// <summary>Tests that change the kernels' instruction set must not run beside other kernel tests.</summary>
 [CollectionDefinition(nameof(IsaCollection), DisableParallelization = true)]
 public class IsaCollection;
+
+public class WorkerPoolTests
+{
+    private static unsafe void Bump(int part, void* state) => System.Threading.Interlocked.Increment(ref ((int*)state)[part]);
+
+    /// <summary>Jobs separated by pauses long enough for the worker to go to sleep, so every wake-up path runs.</summary>
+    [Fact]
+    public unsafe void EveryPartRunsExactlyOnceAcrossSleepAndWake()
+    {
+        int parts = WorkerPool.Concurrency * 3;
+        var counts = new int[parts];
+        for (int job = 0; job < 300; job++)
+        {
+            fixed (int* c = counts) WorkerPool.Run(parts, &Bump, c);
+            if (job % 50 == 0) Thread.Sleep(5);        // longer than the workers' spin: they block
+            else if (job % 7 == 0) Thread.SpinWait(job * 50);
+        }
+        Assert.All(counts, c => Assert.Equal(300, c));
+    }
+}
