@@ -6,7 +6,8 @@ SwiGLU 2048, tied embeddings: 110M parameters) in fp32 with random weights, LoRA
 AdamW on the LoRA parameters only, batch 4 x 256 tokens, loss on every token.
 Prints one JSON object: tokens/s over the timed steps.
 
-Run with Debian's python3-torch:  OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/reference/lora_train.py
+Run with Debian's python3-torch and OpenBLAS (apt-get install python3-torch libopenblas0-pthread; without
+OpenBLAS torch uses the reference BLAS):  OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/reference/lora_train.py
 """
 import argparse, json, math, time
 import torch
