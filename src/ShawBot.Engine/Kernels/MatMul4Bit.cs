@@ -68,6 +68,17 @@ internal static unsafe class MatMul4Bit
             // xp holds x with each 64-chunk de-interleaved into the nibble order of its 32 bytes,
             // so the kernel never interleaves weights: [x0 x2 … x30 | x1 x3 … x31 | x32 x34 … x62 | x33 … x63].
             float* xp = XPermBuffer(w.Cols);
+            if (w.Cols % 128 == 0 && w.BlockShift == 6 && UseLaneGemv)
+            {
+                // Per 128 values: sub-vector k holds x[8i + E[k]] for lanes i = 0..15 (see GemvLanes).
+                for (int c = 0; c < w.Cols; c += 128)
+                    for (int k = 0; k < 8; k++)
+                        for (int i = 0; i < 16; i++) xp[c + 16 * k + i] = x[c + 8 * i + LaneElement[k]];
+                args.X = xp;
+                args.Parts = (long)w.Rows * w.Cols < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, w.Rows);
+                WorkerPool.Run(args.Parts, &GemvLanesPart, Unsafe.AsPointer(ref args));
+                return;
+            }
             for (int c = 0; c < w.Cols; c += 64)
                 for (int i = 0; i < 16; i++)
                 {
@@ -131,6 +142,70 @@ internal static unsafe class MatMul4Bit
                 acc1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, v0), Vector512.Load(x + 16), acc1);
                 acc2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, Avx512F.ShiftRightLogical(v1, 4)), Vector512.Load(x + 32), acc2);
                 acc3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, v1), Vector512.Load(x + 48), acc3);
+            }
+            float dot = Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            y[r] = accumulate ? y[r] + dot : dot;
+        }
+    }
+
+    /// <summary>Tests and benchmarks switch the 128-value lane kernel off to compare with the 64-value one.</summary>
+    internal static bool UseLaneGemv = true;
+
+    // Shift of each nibble inside a 32-bit lane (4 bytes = 8 values, high nibble first) and the
+    // element it holds: byte b's high nibble (shift 8b + 4) is element 2b, its low nibble element 2b + 1.
+    private static readonly int[] LaneElement = [0, 1, 2, 3, 4, 5, 6, 7];
+
+    private static void GemvLanesPart(int part, void* state)
+    {
+        ref Args a = ref Unsafe.AsRef<Args>(state);
+        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
+        GemvLanes(a.W, a.X, r0, r1, a.Y, a.Accumulate);
+    }
+
+    /// <summary>
+    /// GEMV over 128 values (64 bytes, two 64-blocks) per step without widening bytes: the 64 bytes
+    /// load as 16 int32 lanes, lane i holding values 8i … 8i + 7, and each of the 8 nibble positions
+    /// becomes a table index by a shift. VPERMT2PS looks up a 32-entry table [code·absmax_A | code·absmax_B]
+    /// whose index bit 4 (set in lanes 8–15, the second block) picks the block's scale. x is
+    /// de-interleaved to match once per call. Exact: the same products as the reference, summed in
+    /// another order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GemvLanes(in Weights4Bit w, float* xp, int r0, int r1, float* y, bool accumulate)
+    {
+        int cols = w.Cols;
+        var table = Vector512.Load(w.Table);
+        var low4 = Vector512.Create(0xF);
+        var upper = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16);
+        for (int r = r0; r < r1; r++)
+        {
+            long start = (long)r * cols;
+            byte* p = w.Packed + (start >> 1);
+            float* abs = w.Absmax + (start >> 6);
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            float* x = xp;
+            for (int c = 0; c < cols; c += 128, p += 64, x += 128, abs += 2)
+            {
+                var tA = table * Vector512.Create(abs[0]);
+                var tB = table * Vector512.Create(abs[1]);
+                var v = Vector512.Load((int*)p);
+                // (v >> s) & 0xF | upper, in one ternary-logic op: (a & b) | c = 0xEA.
+                var i0 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 4), low4, upper, 0xEA);
+                var i1 = Avx512F.TernaryLogic(v, low4, upper, 0xEA);
+                var i2 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 12), low4, upper, 0xEA);
+                var i3 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 8), low4, upper, 0xEA);
+                var i4 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 20), low4, upper, 0xEA);
+                var i5 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 16), low4, upper, 0xEA);
+                var i6 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 28), low4, upper, 0xEA);
+                var i7 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 24), low4, upper, 0xEA);
+                acc0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i0, tB), Vector512.Load(x), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i1, tB), Vector512.Load(x + 16), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i2, tB), Vector512.Load(x + 32), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i3, tB), Vector512.Load(x + 48), acc3);
+                acc0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i4, tB), Vector512.Load(x + 64), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i5, tB), Vector512.Load(x + 80), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i6, tB), Vector512.Load(x + 96), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(tA, i7, tB), Vector512.Load(x + 112), acc3);
             }
             float dot = Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
             y[r] = accumulate ? y[r] + dot : dot;
