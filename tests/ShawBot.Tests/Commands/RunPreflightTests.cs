@@ -23,7 +23,7 @@ public sealed class RunPreflightTests
     public void Missing_token_and_no_moderation_channel_are_reported_without_echoing_secrets()
     {
         using var folder = new TempFolder();
-        var model = TinyModel.WithTokenizer(folder.File("model"));
+        var model = ShawBot.TestSupport.TinyGoldenModel.WithTokenizer(folder.File("model"));
         File.WriteAllText(folder.File("client.json"), "{}");
         var problems = RunPreflight.Check(Config(new()
         {

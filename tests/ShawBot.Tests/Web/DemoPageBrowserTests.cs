@@ -21,7 +21,7 @@ public sealed class DemoPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
 
     public async Task InitializeAsync()
     {
-        var model = TinyModel.WithTokenizer(_folder.File("tiny-mistral"));
+        var model = ShawBot.TestSupport.TinyGoldenModel.WithTokenizer(_folder.File("tiny-mistral"));
         _state = _folder.File("state");
         var options = DemoOptions(_state, model);
         // The real retrain job (Quartz + registry + QLoRA trainer), kept short for the test.
