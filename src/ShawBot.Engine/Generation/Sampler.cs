@@ -1,3 +1,5 @@
+using ShawBot.Engine.Lora;
+
 namespace ShawBot.Engine.Generation;
 
 /// <summary>Turns a logits row into a token id per <see cref="SamplingOptions"/>; owns its scratch and RNG.</summary>
@@ -6,7 +8,7 @@ public sealed class Sampler
     private readonly SamplingOptions _o;
     private readonly int[] _order;
     private readonly float[] _probs;
-    private ulong _state;
+    private SplitMix _rng;
 
     public Sampler(SamplingOptions options, int vocabSize)
     {
@@ -15,7 +17,7 @@ public sealed class Sampler
         _o = options;
         _order = new int[vocabSize];
         _probs = new float[vocabSize];
-        _state = options.Seed ^ 0x9E3779B97F4A7C15UL;
+        _rng = new SplitMix(options.Seed ^ 0x9E3779B97F4A7C15UL);
     }
 
     /// <summary>Picks the next token; <paramref name="logits"/> is modified (penalty, temperature).</summary>
@@ -54,7 +56,7 @@ public sealed class Sampler
             sum = 0;
             for (int i = 0; i < keep; i++) sum += _probs[i];
         }
-        double u = NextDouble() * sum, acc = 0;
+        double u = _rng.NextDouble() * sum, acc = 0;
         for (int i = 0; i < keep; i++)
         {
             acc += _probs[i];
@@ -68,15 +70,5 @@ public sealed class Sampler
         int best = 0;
         for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
         return best;
-    }
-
-    // SplitMix64: tiny, fast and the same on every platform (System.Random's algorithm may change).
-    private double NextDouble()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
     }
 }
