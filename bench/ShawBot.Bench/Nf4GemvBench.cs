@@ -9,7 +9,7 @@ namespace ShawBot.Bench;
 /// the caches, so every call streams the weight from DRAM. Random codes and scales (the kernel's
 /// speed does not depend on the values). Also the 4-bit GEMM (m = 64) and backward for scale.
 /// </summary>
-internal static class Nf4GemvBench
+internal static unsafe class Nf4GemvBench
 {
     public static void Run(int rows = 14336, int cols = 20480)
     {
@@ -25,25 +25,35 @@ internal static class Nf4GemvBench
             using var lin = new Nf4Linear(QuantizedTensor4Bit.FromParts(type, rows, cols, 64, packed, absmax));
             var x = new float[cols]; var y = new float[rows];
             for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-            for (int r = 0; r < 3; r++) lin.Forward(x, 1, cols, y, rows, false);
-            // Wall time (best of 5) and CPU time (all threads, best of 5): the machine is shared, and
-            // CPU seconds per call show what the kernel costs when it is not descheduled.
-            double best = double.MaxValue, bestCpu = double.MaxValue;
-            var proc = Process.GetCurrentProcess();
-            for (int rep = 0; rep < 5; rep++)
+            // Every m = 1 kernel this CPU and shape can run (Pairs is the default where VBMI exists); FP4 only on the default.
+            var kernel = lin.Kernel;
+            foreach (var path in new[] { MatMul4Bit.GemvPath.Pairs, MatMul4Bit.GemvPath.Lanes, MatMul4Bit.GemvPath.Chunks })
             {
-                int calls = (int)Math.Max(10, 2e9 / n);
-                proc.Refresh();
-                TimeSpan cpu0 = proc.TotalProcessorTime;
-                var sw = Stopwatch.StartNew();
-                for (int r = 0; r < calls; r++) lin.Forward(x, 1, cols, y, rows, false);
-                best = Math.Min(best, sw.Elapsed.TotalSeconds / calls);
-                proc.Refresh();
-                bestCpu = Math.Min(bestCpu, (proc.TotalProcessorTime - cpu0).TotalSeconds / calls);
+                if (!MatMul4Bit.Supports(kernel, path) || (type == QuantType4Bit.Fp4 && path != MatMul4Bit.GemvPath.Pairs)) continue;
+                void Call()
+                {
+                    fixed (float* px = x) fixed (float* py = y) MatMul4Bit.Forward(kernel, px, 1, cols, py, rows, false, path);
+                }
+                for (int r = 0; r < 3; r++) Call();
+                // Wall time (best of 5) and CPU time (all threads, best of 5): the machine is shared, and
+                // CPU seconds per call show what the kernel costs when it is not descheduled.
+                double best = double.MaxValue, bestCpu = double.MaxValue;
+                var proc = Process.GetCurrentProcess();
+                for (int rep = 0; rep < 5; rep++)
+                {
+                    int calls = (int)Math.Max(10, 2e9 / n);
+                    proc.Refresh();
+                    TimeSpan cpu0 = proc.TotalProcessorTime;
+                    var sw = Stopwatch.StartNew();
+                    for (int r = 0; r < calls; r++) Call();
+                    best = Math.Min(best, sw.Elapsed.TotalSeconds / calls);
+                    proc.Refresh();
+                    bestCpu = Math.Min(bestCpu, (proc.TotalProcessorTime - cpu0).TotalSeconds / calls);
+                }
+                double bytes = packed.Length, withScales = packed.Length + absmax.Length * 4.0;
+                Console.WriteLine($"{{\"figure\":\"nf4-gemv\",\"type\":\"{type.ToBnbName()}\",\"kernel\":\"{path}\",\"rows\":{rows},\"cols\":{cols},\"threads\":{WorkerPool.Concurrency},"
+                    + $"\"packed_mb\":{bytes / 1e6:F1},\"ms\":{best * 1e3:F3},\"packed_gb_s\":{bytes / best / 1e9:F1},\"with_scales_gb_s\":{withScales / best / 1e9:F1},\"cpu_ms\":{bestCpu * 1e3:F2},\"packed_gb_per_cpu_s\":{bytes / bestCpu / 1e9:F1}}}");
             }
-            double bytes = packed.Length, withScales = packed.Length + absmax.Length * 4.0;
-            Console.WriteLine($"{{\"figure\":\"nf4-gemv\",\"type\":\"{type.ToBnbName()}\",\"rows\":{rows},\"cols\":{cols},\"threads\":{WorkerPool.Concurrency},"
-                + $"\"packed_mb\":{bytes / 1e6:F1},\"ms\":{best * 1e3:F3},\"packed_gb_s\":{bytes / best / 1e9:F1},\"with_scales_gb_s\":{withScales / best / 1e9:F1},\"cpu_ms\":{bestCpu * 1e3:F2},\"packed_gb_per_cpu_s\":{bytes / bestCpu / 1e9:F1}}}");
         }
         if (rows != 14336) return;
         // Prefill/training shapes on a 4096 × 14336 slice (down_proj of a 7B layer).

@@ -1,3 +1,4 @@
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Quantization;
 
 namespace ShawBot.Engine.Tests.Quantization;
@@ -58,6 +59,40 @@ public sealed class Linear4BitTests
             for (int j = rows; j < ldy; j++) Assert.Equal(1f, ys[i * ldy + j]);
         }
         AssertClose(want, acc, m, rows, cols, (i, j, k) => x[i * cols + k] * w[j * cols + k], "forward accumulate", extra: 1e-6);
+    }
+
+    /// <summary>
+    /// Every single-row kernel the CPU can run, on shapes that reach its edges: rows not a multiple of
+    /// the row block, a row wider than one column tile with a ragged last tile (4096 + 4096 + 384),
+    /// double-quantized scales whose 256-block groups straddle rows, and both workers.
+    /// </summary>
+    [Theory]
+    [InlineData(70, 128, QuantType4Bit.Nf4, false)]
+    [InlineData(300, 1024, QuantType4Bit.Fp4, true)]
+    [InlineData(37, 8576, QuantType4Bit.Nf4, true)]
+    [InlineData(9, 14336, QuantType4Bit.Fp4, false)]
+    [InlineData(130, 4096, QuantType4Bit.Nf4, true)]
+    public unsafe void EveryGemvKernelMatchesTheReference(int rows, int cols, QuantType4Bit type, bool doubleQuant)
+    {
+        using var lin = Nf4Linear.Quantize(Random(rows * cols, rows ^ cols, 0.05f), rows, cols, type, doubleQuant);
+        float[] x = Random(cols, cols + 1);
+        var want = new float[rows];
+        lin.ForwardReference(x, 1, want);
+        float[] w = lin.ToDense();
+        var kernel = lin.Kernel;
+        int ran = 0;
+        foreach (var path in Enum.GetValues<MatMul4Bit.GemvPath>())
+        {
+            if (!MatMul4Bit.Supports(kernel, path)) continue;
+            var got = new float[rows + 1];
+            got[rows] = 42f;
+            fixed (float* px = x) fixed (float* py = got) MatMul4Bit.Forward(kernel, px, 1, cols, py, rows, false, path);
+            Assert.Equal(42f, got[rows]);
+            AssertClose(want, got[..rows], 1, rows, cols, (i, j, k) => x[k] * w[(long)j * cols + k], $"{path} gemv");
+            ran++;
+        }
+        // Panels and Auto always run; on an AVX-512 machine so do Chunks and Lanes (and Pairs with VBMI).
+        Assert.True(ran >= (System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 4 : 2), $"only {ran} kernels ran");
     }
 
     [Theory, MemberData(nameof(Shapes))]
