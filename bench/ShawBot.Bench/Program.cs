@@ -1,20 +1,21 @@
 using ShawBot.Bench;
 
-// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | head | decode | load4bit | train-lora ...
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode | load4bit | train-lora ...
 // Each figure is one JSON object on its own line.
 string what = args.Length > 0 ? args[0] : "matmul";
 switch (what)
 {
     case "matmul": MatMulBench.Run(); break;
     case "nf4-gemv" when args.Length == 3: Nf4GemvBench.Run(int.Parse(args[1]), int.Parse(args[2])); break;
-    case "nf4-gemv": Nf4GemvBench.Run(); break;
+    case "nf4-gemv": Nf4GemvBench.Run(); Nf4GemvBench.Run(73728, 4096, gemm: false); break;
+    case "gemv-tune" when args.Length >= 4: GemvTuneBench.Run(int.Parse(args[1]), int.Parse(args[2]), args[3..].Select(int.Parse).ToArray()); break;
     case "head": HeadBench.Run(); break;
     case "decode": DecodeBench.Run(); break;
     case "load4bit": Load4BitBench.Run(); break;
     case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
     case "train-lora": TrainingBench.Run(args); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | head | decode | load4bit | train-lora");
+        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode | load4bit | train-lora");
         return 2;
 }
 return 0;

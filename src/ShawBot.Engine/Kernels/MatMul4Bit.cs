@@ -8,21 +8,37 @@ namespace ShawBot.Engine.Kernels;
 /// <summary>
 /// A bitsandbytes 4-bit weight W [Rows, Cols] as the kernels read it (pointers stay valid while
 /// the owner, <see cref="Quantization.Nf4Linear"/>, keeps them pinned):
-///   Packed  byte[(Rows·Cols+1)/2]  flat value i = r·Cols + c in byte i/2, high nibble when i is even
-///   Absmax  float[blocks]          fp32 scale of block i >> BlockShift (decoded when double-quantized)
-///   Table   float[16]              NF4 or FP4 code → value in [-1, 1]
-/// W[r, c] = Table[nibble(i)] · Absmax[i >> BlockShift]  (one fp32 multiply, as bitsandbytes).
+///   Packed        byte[(Rows·Cols+1)/2]  flat value i = r·Cols + c in byte i/2, high nibble when i is even
+///   Table         float[16]              NF4 or FP4 code → value in [-1, 1]
+///   scale of block b = i >> BlockShift, either
+///     Absmax      float[blocks]          plain fp32 scales (AbsmaxCodes null), or, double-quantized,
+///     AbsmaxCodes byte[blocks], NestedCode float[256], NestedAbsmax float[blocks >> NestedShift], NestedOffset:
+///                 NestedCode[AbsmaxCodes[b]] · NestedAbsmax[b >> NestedShift] + NestedOffset (fp32, in that
+///                 order, as bitsandbytes), decoded where it is used so the kernels read 1 byte per block, not 4.
+/// W[r, c] = Table[nibble(i)] · scale(b)  (one fp32 multiply, as bitsandbytes).
 /// </summary>
 internal unsafe struct Weights4Bit
 {
     public byte* Packed;
     public float* Absmax;
+    public byte* AbsmaxCodes;
+    public float* NestedCode;
+    public float* NestedAbsmax;
+    public float NestedOffset;
+    public int NestedShift;
     public float* Table;
     public int Rows;
     public int Cols;
     public int BlockShift;
 
     public readonly int BlockSize => 1 << BlockShift;
+
+    public readonly bool IsDoubleQuantized => AbsmaxCodes != null;
+
+    /// <summary>The fp32 absmax of block b, bit for bit what the reference dequantization uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Scale(long block) => AbsmaxCodes == null ? Absmax[block]
+        : NestedCode[AbsmaxCodes[block]] * NestedAbsmax[block >> NestedShift] + NestedOffset;
 
     /// <summary>The fused GEMV needs every 64-value chunk of a row inside one block.</summary>
     public readonly bool RowsAreWholeChunks => Cols % 64 == 0 && BlockShift >= 6;
@@ -68,7 +84,8 @@ internal static unsafe class MatMul4Bit
     /// <summary>The GEMV kernels each path can run: <see cref="GemvPath.Panels"/> always; the others need AVX-512 and whole chunks.</summary>
     internal static bool Supports(in Weights4Bit w, GemvPath path) => path switch
     {
-        GemvPath.Pairs => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && Avx512Vbmi.IsSupported,
+        GemvPath.Pairs => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && Avx512BW.IsSupported
+            && (!w.IsDoubleQuantized || w.NestedShift >= 1),
         GemvPath.Lanes => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && Avx512F.IsSupported,
         GemvPath.Chunks => w.RowsAreWholeChunks && Avx512F.IsSupported,
         _ => true,
@@ -166,7 +183,7 @@ internal static unsafe class MatMul4Bit
             float* x = xp;
             for (int c = 0; c < cols; c += 64, p += 32, x += 64)
             {
-                var s = table * Vector512.Create(w.Absmax[(start + c) >> shift]);
+                var s = table * Vector512.Create(w.Scale((start + c) >> shift));
                 var v0 = Avx512F.ConvertToVector512Int32(Vector128.Load(p));
                 var v1 = Avx512F.ConvertToVector512Int32(Vector128.Load(p + 16));
                 acc0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(s, Avx512F.ShiftRightLogical(v0, 4)), Vector512.Load(x), acc0);
@@ -209,13 +226,13 @@ internal static unsafe class MatMul4Bit
         {
             long start = (long)r * cols;
             byte* p = w.Packed + (start >> 1);
-            float* abs = w.Absmax + (start >> 6);
+            long b = start >> 6;
             Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
             float* x = xp;
-            for (int c = 0; c < cols; c += 128, p += 64, x += 128, abs += 2)
+            for (int c = 0; c < cols; c += 128, p += 64, x += 128, b += 2)
             {
-                var tA = table * Vector512.Create(abs[0]);
-                var tB = table * Vector512.Create(abs[1]);
+                var tA = table * Vector512.Create(w.Scale(b));
+                var tB = table * Vector512.Create(w.Scale(b + 1));
                 var v = Vector512.Load((int*)p);
                 // (v >> s) & 0xF | upper, in one ternary-logic op: (a & b) | c = 0xEA.
                 var i0 = Avx512F.TernaryLogic(Avx512F.ShiftRightLogical(v, 4), low4, upper, 0xEA);
@@ -245,16 +262,20 @@ internal static unsafe class MatMul4Bit
     // shifts 4, 0, 12, 8 reach A's values 4i … 4i+3, and 20, 16, 28, 24 reach B's (64 + 4i …).
     private static readonly int[] PairElement = [0, 1, 2, 3, 64, 65, 66, 67];
 
-    // Byte gather for GemvPairs: lane i (bytes 4i … 4i+3) ← chunk bytes 2i, 2i+1, 32+2i, 33+2i.
-    private static readonly Vector512<byte> PairGather = Vector512.Create(
-        (ReadOnlySpan<byte>)[.. Enumerable.Range(0, 64).Select(j => (byte)((j & 2) * 16 + 2 * (j >> 2) + (j & 1)))]);
+    // Word gather for GemvPairs (VPERMW): lane i (words 2i, 2i+1) ← word i of block A and word i of
+    // block B, i.e. chunk bytes 2i, 2i+1, 32+2i, 33+2i.
+    private static readonly Vector512<ushort> PairGather = Vector512.Create(
+        (ReadOnlySpan<ushort>)[.. Enumerable.Range(0, 32).Select(j => (ushort)((j & 1) * 16 + (j >> 1)))]);
 
-    // Rows go in blocks of PairRows; a row longer than PairTile values is done in tiles of that many
-    // columns (16 KB of re-ordered x, which stays in L1 while every row of the block uses it, where
-    // a whole 14336-wide x would stream from L2 for every row). While a block runs, the next block's
-    // codes are prefetched into L2, 64 bytes per step; each step also prefetches its own row 512
-    // bytes ahead into L1. Measured on 2 Zen 4 cores: 15 → 27 GB/s on a 150 MB weight.
-    private const int PairRows = 8, PairTile = 4096, PrefetchL1 = 512, PrefetchL2 = 4096;
+    // Rows go in blocks of PairRows; a row longer than PairMaxTile values is cut into equal tiles of
+    // at most that many columns (14336 → 2 × 7168: 28 KB of re-ordered x that stays in L1 while
+    // every row of the block uses it, where a whole 56 KB x streamed from L2 for every row). Codes
+    // are prefetched 512 bytes ahead into L1 and 4 KB ahead (or the next block) into L2. Measured on
+    // 2 Zen 4 cores: 15 → 24 GB/s on a 150 MB weight, 17 → 24 on 4096 × 14336.
+    private const int PairRows = 8, PairMaxTile = 8192, PrefetchL1 = 512, PrefetchL2 = 4096;
+
+    /// <summary>Benchmarks try other tile widths with this (0: PairMaxTile).</summary>
+    internal static int PairMaxTileOverride, PrefetchL2Override;
 
     private static void GemvPairsPart(int part, void* state)
     {
@@ -265,52 +286,102 @@ internal static unsafe class MatMul4Bit
 
     /// <summary>
     /// GEMV over 128 values (64 bytes = blocks A and B) per step, every table lookup inside one block:
-    ///   v = VPERMB(chunk): lane i ← A bytes 2i, 2i+1 (low half) and B bytes 2i, 2i+1 (high half)
+    ///   v = VPERMW(chunk): lane i ← A bytes 2i, 2i+1 (low half) and B bytes 2i, 2i+1 (high half)
     ///   tA = Table · absmax_A, tB = Table · absmax_B      (the reference's products, bit for bit)
     ///   4 shifts of v index tA (VPERMPS reads the low 4 bits), 4 index tB; 8 FMAs with x re-ordered
     ///   to match, into 4 accumulators.
     /// Per 16 values: one shift, one permute, one FMA; the permute and the FMA compete for the same
     /// pipes on Zen 4 (~1.5 cycles), which with the prefetching puts 2 cores at the DRAM limit.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GemvPairs(in Weights4Bit w, float* xp, int r0, int r1, float* y, bool accumulate)
     {
-        int cols = w.Cols;
+        if (w.IsDoubleQuantized) GemvPairs<DoubleQuantScales>(w, xp, r0, r1, y, accumulate);
+        else GemvPairs<PlainScales>(w, xp, r0, r1, y, accumulate);
+    }
+
+    private struct PlainScales;
+    private struct DoubleQuantScales;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GemvPairs<TScales>(in Weights4Bit w, float* xp, int r0, int r1, float* y, bool accumulate)
+        where TScales : struct
+    {
+        int cols = w.Cols, nestedShift = w.NestedShift;
         long rowBytes = cols >> 1;
+        byte* packed = w.Packed, codes = w.AbsmaxCodes;
+        float* absmax = w.Absmax;
         var table = Vector512.Load(w.Table);
         var gather = PairGather;
         float* sums = stackalloc float[PairRows];
+        int maxTile = PairMaxTileOverride > 0 ? PairMaxTileOverride : PairMaxTile;
+        int tiles = (cols + maxTile - 1) / maxTile;
+        int tile = ((cols + tiles - 1) / tiles + 127) & ~127;
         for (int rb = r0; rb < r1; rb += PairRows)
         {
             int re = Math.Min(rb + PairRows, r1);
-            // One tile per row: rows are read in address order, so "4 KB ahead" is simply p + 4096.
-            // Tiled: the order jumps between rows, so the next block is streamed in instead.
-            bool tiled = cols > PairTile;
-            byte* ahead = w.Packed + re * rowBytes, aheadEnd = ahead + Math.Min(PairRows, r1 - re) * rowBytes;
-            for (int c0 = 0; c0 < cols; c0 += PairTile)
+            // Double quantization: the block's scale is read from luts[(b >> NestedShift) - n0][code],
+            // 256 decoded values per nested group this row block touches, built here (a few KB, in L1).
+            long b0 = (long)rb * cols >> 6;
+            long n0 = 0;
+            float* luts = null;
+            if (typeof(TScales) == typeof(DoubleQuantScales))
             {
-                int tc = Math.Min(PairTile, cols - c0);
+                n0 = b0 >> nestedShift;
+                long n1 = (((long)re * cols >> 6) - 1) >> nestedShift;
+                luts = LutBuffer((int)(n1 - n0 + 1) * 256);
+                for (long n = n0; n <= n1; n++)
+                {
+                    var nested = Vector512.Create(w.NestedAbsmax[n]);
+                    var offset = Vector512.Create(w.NestedOffset);
+                    float* dst = luts + ((n - n0) << 8);
+                    for (int q = 0; q < 256; q += 16)
+                        (Vector512.Load(w.NestedCode + q) * nested + offset).Store(dst + q);   // mul, then add: no FMA
+                }
+            }
+            // L2: a pointer that runs 64 bytes per step ahead of the reads. With one tile per row the rows
+            // are read in address order, so it starts 4 KB ahead of the block; tiled, the order jumps
+            // between rows, so it streams in the next block instead (as many bytes as this block reads).
+            byte* ahead = tile < cols ? w.Packed + re * rowBytes : w.Packed + rb * rowBytes + (PrefetchL2Override > 0 ? PrefetchL2Override : PrefetchL2);
+            for (int c0 = 0; c0 < cols; c0 += tile)
+            {
+                int tc = Math.Min(tile, cols - c0);
                 for (int r = rb; r < re; r++)
                 {
                     long start = (long)r * cols + c0;
-                    byte* p = w.Packed + (start >> 1), end = p + (tc >> 1);
-                    float* abs = w.Absmax + (start >> 6);
+                    byte* p = packed + (start >> 1), end = p + (tc >> 1);
+                    long b = start >> 6;
                     float* x = xp + c0;
-                    // The L1 prefetch runs on into the segment that comes next in this order.
+                    // L1: 512 bytes ahead, running on into the segment that comes next in this order
+                    // (the next row's tile, the next tile's first row, or the next block).
                     byte* next = r + 1 < re ? p + rowBytes
-                        : c0 + tc < cols ? w.Packed + rb * rowBytes + ((c0 + tc) >> 1)
-                        : w.Packed + re * rowBytes;
-                    long jump = next - end;
+                        : c0 + tc < cols ? packed + rb * rowBytes + ((c0 + tc) >> 1)
+                        : packed + re * rowBytes;
+                    byte* pf = p + PrefetchL1, pfTurn = end;
+                    if (pf >= pfTurn) pf += next - end;
                     Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-                    for (; p < end; p += 64, x += 128, abs += 2)
+                    for (; p < end; p += 64, x += 128, b += 2)
                     {
-                        byte* pf = p + PrefetchL1;
-                        Sse.Prefetch0(pf < end ? pf : pf + jump);
-                        if (!tiled) Sse.Prefetch1(p + PrefetchL2);
-                        else if (ahead < aheadEnd) { Sse.Prefetch1(ahead); ahead += 64; }
-                        var v = Avx512Vbmi.PermuteVar64x8(Vector512.Load(p), gather).AsInt32();
-                        var tA = table * Vector512.Create(abs[0]);
-                        var tB = table * Vector512.Create(abs[1]);
+                        Sse.Prefetch0(pf);
+                        Sse.Prefetch1(ahead);
+                        pf += 64;
+                        ahead += 64;
+                        if (pf == pfTurn) pf = next;
+                        var v = Avx512BW.PermuteVar32x16(Vector512.Load((ushort*)p), gather).AsInt32();
+                        float* scaleA, scaleB;
+                        if (typeof(TScales) == typeof(DoubleQuantScales))
+                        {
+                            // b is even and groups hold an even number of blocks, so b + 1 shares b's group.
+                            float* lut = luts + (((b >> nestedShift) - n0) << 8);
+                            scaleA = lut + codes[b];
+                            scaleB = lut + codes[b + 1];
+                        }
+                        else
+                        {
+                            scaleA = absmax + b;
+                            scaleB = scaleA + 1;
+                        }
+                        var tA = table * Vector512.Create(*scaleA);
+                        var tB = table * Vector512.Create(*scaleB);
                         acc0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(tA, Avx512F.ShiftRightLogical(v, 4)), Vector512.Load(x), acc0);
                         acc1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(tA, v), Vector512.Load(x + 16), acc1);
                         acc2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(tA, Avx512F.ShiftRightLogical(v, 12)), Vector512.Load(x + 32), acc2);
@@ -411,7 +482,7 @@ internal static unsafe class MatMul4Bit
                 }
                 var bytes = Avx512F.ConvertToVector512Int32(Vector128.CreateScalar(*(ulong*)(w.Packed + (start >> 1))).AsByte());
                 var nibbles = Avx512F.ShiftRightLogicalVariable(Avx512F.PermuteVar16x32(bytes, PairIndex).AsUInt32(), PairShift).AsInt32();
-                (Avx512F.PermuteVar16x32(table, nibbles) * Vector512.Create(w.Absmax[start >> shift])).Store(dst);
+                (Avx512F.PermuteVar16x32(table, nibbles) * Vector512.Create(w.Scale(start >> shift))).Store(dst);
                 dst += 16; start += 16; count -= 16;
             }
         }
@@ -423,7 +494,7 @@ internal static unsafe class MatMul4Bit
     {
         byte b = w.Packed[i >> 1];
         int nibble = (i & 1) == 0 ? b >> 4 : b & 15;
-        return w.Table[nibble] * w.Absmax[i >> w.BlockShift];
+        return w.Table[nibble] * w.Scale(i >> w.BlockShift);
     }
 
     private static float* APackBuffer(int floats)
@@ -443,6 +514,20 @@ internal static unsafe class MatMul4Bit
         t_panel = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NR * sizeof(float)), 64);
         NativeMemory.Clear(t_panel, (nuint)(KC * NR * sizeof(float)));   // unused ragged columns stay finite
         t_row = (float*)NativeMemory.AlignedAlloc((nuint)(KC * sizeof(float)), 64);
+    }
+
+    [ThreadStatic] private static float* t_luts;       // decoded double-quant scales for GemvPairs
+    [ThreadStatic] private static int t_lutFloats;
+
+    private static float* LutBuffer(int floats)
+    {
+        if (t_lutFloats < floats)
+        {
+            if (t_luts != null) NativeMemory.AlignedFree(t_luts);
+            t_luts = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+            t_lutFloats = floats;
+        }
+        return t_luts;
     }
 
     private static float* XPermBuffer(int floats)

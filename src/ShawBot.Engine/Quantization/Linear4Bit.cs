@@ -9,15 +9,19 @@ namespace ShawBot.Engine.Quantization;
 /// A frozen Linear whose weight W [Out, In] is held in bitsandbytes 4-bit form (NF4 or FP4, as the
 /// tensor says; plain or double-quantized). y (+)= x·Wᵀ and dx (+)= dy·W dequantize on the fly
 /// (<see cref="MatMul4Bit"/>); nothing larger than a 32 KB panel is ever dequantized.
-/// Double-quantized absmax values are decoded once to fp32 here (4 bytes per 64 weights) so the
-/// kernels read plain scales; the tensor keeps its 8-bit codes for saving.
+/// Double-quantized scales stay 8-bit in memory (1 byte per 64 weights, not 4): the kernels decode
+/// them where they use them, bit for bit as <see cref="QuantizedTensor4Bit.GetBlockAbsmax"/>. Only a
+/// nested block size that is not a power of two (never written by bitsandbytes) is decoded to fp32 here.
 /// </summary>
 public sealed unsafe class Nf4Linear : ILinear
 {
     private GCHandle _packed;     // pins Weight.Packed for the kernels' lifetime
-    private float* _absmax;       // float[BlockCount], decoded
-    private float* _table;        // float[16], 64-byte aligned for one Vector512 load
+    private GCHandle _scales;     // pins Weight.Absmax (plain) or Weight.AbsmaxCodes (double-quantized)
+    private GCHandle _nested;     // pins Weight.NestedAbsmax
+    private float* _decoded;      // float[BlockCount] only for a nested block size that is not a power of two
+    private float* _tables;       // [0, 16): the 4-bit code table; [16, 272): the nested 8-bit map; 64-byte aligned
     private readonly int _blockShift;
+    private bool _disposed;
 
     /// <param name="weight">the quantized weight, [Out, In] row-major.</param>
     /// <param name="originalDtype">the dtype before quantization ("float32", "bfloat16", "float16"), written back when saving.</param>
@@ -31,12 +35,23 @@ public sealed unsafe class Nf4Linear : ILinear
         Weight = weight;
         OriginalDtype = originalDtype;
         _blockShift = BitOperations.Log2((uint)weight.BlockSize);
-        int blocks = weight.BlockCount;
-        _absmax = (float*)NativeMemory.AlignedAlloc((nuint)blocks * sizeof(float), 64);
-        weight.CopyAbsmaxTo(new Span<float>(_absmax, blocks));
-        _table = (float*)NativeMemory.AlignedAlloc(16 * sizeof(float), 64);
-        weight.Code.CopyTo(new Span<float>(_table, 16));
+        _tables = (float*)NativeMemory.AlignedAlloc(272 * sizeof(float), 64);
+        weight.Code.CopyTo(new Span<float>(_tables, 16));
         _packed = GCHandle.Alloc(weight.Packed, GCHandleType.Pinned);
+        if (!weight.IsDoubleQuantized)
+            _scales = GCHandle.Alloc(weight.Absmax!, GCHandleType.Pinned);
+        else if (BitOperations.IsPow2(weight.NestedBlockSize) && weight.NestedCode.Length == 256)
+        {
+            weight.NestedCode.CopyTo(new Span<float>(_tables + 16, 256));
+            _scales = GCHandle.Alloc(weight.AbsmaxCodes!, GCHandleType.Pinned);
+            _nested = GCHandle.Alloc(weight.NestedAbsmax!, GCHandleType.Pinned);
+        }
+        else
+        {
+            int blocks = weight.BlockCount;
+            _decoded = (float*)NativeMemory.AlignedAlloc((nuint)blocks * sizeof(float), 64);
+            weight.CopyAbsmaxTo(new Span<float>(_decoded, blocks));
+        }
     }
 
     /// <summary>Quantizes a row-major [outFeatures, inFeatures] fp32 weight.</summary>
@@ -50,19 +65,30 @@ public sealed unsafe class Nf4Linear : ILinear
     public int InFeatures => Weight.Cols;
     public int OutFeatures => Weight.Rows;
 
-    /// <summary>The stored form (packed codes + statistics) plus the decoded fp32 absmax the kernels read.</summary>
-    public long SizeInBytes => Weight.SizeInBytes + (Weight.IsDoubleQuantized ? Weight.BlockCount * 4L : 0);
+    /// <summary>The stored form (packed codes + statistics), plus fp32 scales in the rare case they are decoded.</summary>
+    public long SizeInBytes => Weight.SizeInBytes + (_decoded != null ? Weight.BlockCount * 4L : 0);
 
     internal Weights4Bit Kernel
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_absmax == null, this);
-            return new Weights4Bit
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var w = new Weights4Bit
             {
-                Packed = (byte*)_packed.AddrOfPinnedObject(), Absmax = _absmax, Table = _table,
+                Packed = (byte*)_packed.AddrOfPinnedObject(), Table = _tables,
                 Rows = Weight.Rows, Cols = Weight.Cols, BlockShift = _blockShift,
             };
+            if (_decoded != null) w.Absmax = _decoded;
+            else if (!Weight.IsDoubleQuantized) w.Absmax = (float*)_scales.AddrOfPinnedObject();
+            else
+            {
+                w.AbsmaxCodes = (byte*)_scales.AddrOfPinnedObject();
+                w.NestedCode = _tables + 16;
+                w.NestedAbsmax = (float*)_nested.AddrOfPinnedObject();
+                w.NestedOffset = Weight.NestedOffset;
+                w.NestedShift = BitOperations.Log2((uint)Weight.NestedBlockSize);
+            }
+            return w;
         }
     }
 
@@ -109,9 +135,13 @@ public sealed unsafe class Nf4Linear : ILinear
 
     public void Dispose()
     {
-        if (_absmax != null) { NativeMemory.AlignedFree(_absmax); _absmax = null; }
-        if (_table != null) { NativeMemory.AlignedFree(_table); _table = null; }
+        if (_disposed) return;
+        _disposed = true;
+        if (_decoded != null) { NativeMemory.AlignedFree(_decoded); _decoded = null; }
+        if (_tables != null) { NativeMemory.AlignedFree(_tables); _tables = null; }
         if (_packed.IsAllocated) _packed.Free();
+        if (_scales.IsAllocated) _scales.Free();
+        if (_nested.IsAllocated) _nested.Free();
         GC.SuppressFinalize(this);
     }
 

@@ -91,7 +91,7 @@ public sealed class Linear4BitTests
             AssertClose(want, got[..rows], 1, rows, cols, (i, j, k) => x[k] * w[(long)j * cols + k], $"{path} gemv");
             ran++;
         }
-        // Panels and Auto always run; on an AVX-512 machine so do Chunks and Lanes (and Pairs with VBMI).
+        // Panels and Auto always run; on an AVX-512 machine so do Chunks and Lanes (and Pairs with AVX512BW).
         Assert.True(ran >= (System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 4 : 2), $"only {ran} kernels ran");
     }
 
@@ -126,14 +126,30 @@ public sealed class Linear4BitTests
     }
 
     [Fact]
-    public void SizeCountsPackedCodesStatisticsAndDecodedScales()
+    public void SizeCountsPackedCodesAndStatisticsOnly()
     {
         using var plain = Nf4Linear.Quantize(Random(128 * 512, 2), 128, 512, QuantType4Bit.Nf4, false);
         using var dq = Nf4Linear.Quantize(Random(128 * 512, 2), 128, 512, QuantType4Bit.Nf4, true);
         long n = 128 * 512, blocks = n / 64;
         Assert.Equal(n / 2 + blocks * 4 + 64, plain.SizeInBytes);
-        // codes (1 B/block) + nested absmax (4 B / 256 blocks) + offset + nested map + table, plus decoded fp32 scales.
-        Assert.Equal(n / 2 + blocks + (blocks / 256) * 4 + 4 + 1024 + 64 + blocks * 4, dq.SizeInBytes);
+        // codes (1 B/block) + nested absmax (4 B / 256 blocks) + offset + nested map + table: the
+        // kernels decode the 8-bit scales where they use them, so nothing else is held.
+        Assert.Equal(n / 2 + blocks + (blocks / 256) * 4 + 4 + 1024 + 64, dq.SizeInBytes);
+    }
+
+    [Fact]
+    public void KernelScalesAreTheReferenceAbsmaxBitForBit()
+    {
+        // 3 nested groups and a ragged last one; every block's decoded scale must be the reference's exactly.
+        using var dq = Nf4Linear.Quantize(Random(40 * 4160, 5), 40, 4160, QuantType4Bit.Nf4, true);
+        using var plain = Nf4Linear.Quantize(Random(40 * 4160, 5), 40, 4160, QuantType4Bit.Fp4, false);
+        foreach (var lin in new[] { dq, plain })
+        {
+            var k = lin.Kernel;
+            Assert.Equal(lin.Weight.IsDoubleQuantized, k.IsDoubleQuantized);
+            for (int b = 0; b < lin.Weight.BlockCount; b++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(lin.Weight.GetBlockAbsmax(b)), BitConverter.SingleToInt32Bits(k.Scale(b)));
+        }
     }
 
     private static void AssertClose(float[] want, float[] got, int m, int n, int k, Func<int, int, int, float> term, string what, double extra = 0)
