@@ -28,7 +28,7 @@ internal static unsafe class Nf4GemvBench
             for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
             // Every m = 1 kernel this CPU and shape can run (Pairs is the default where AVX512BW exists); FP4 only on the default.
             var kernel = lin.Kernel;
-            foreach (var path in new[] { MatMul4Bit.GemvPath.Pairs, MatMul4Bit.GemvPath.Lanes, MatMul4Bit.GemvPath.Chunks })
+            foreach (var path in new[] { MatMul4Bit.GemvPath.Pairs, MatMul4Bit.GemvPath.Lanes, MatMul4Bit.GemvPath.Chunks, MatMul4Bit.GemvPath.Avx2 })
             {
                 if (!MatMul4Bit.Supports(kernel, path) || (type == QuantType4Bit.Fp4 && path != MatMul4Bit.GemvPath.Pairs)) continue;
                 void Call()

@@ -24,8 +24,8 @@ public static unsafe partial class MatMul
 
     internal static Isa MaxIsa { get; set; } = Isa.Avx512;
 
-    private static bool UseAvx512 => Avx512F.IsSupported && MaxIsa == Isa.Avx512;
-    private static bool UseAvx2 => Fma.IsSupported && Avx2.IsSupported && MaxIsa != Isa.Scalar;
+    internal static bool UseAvx512 => Avx512F.IsSupported && MaxIsa == Isa.Avx512;
+    internal static bool UseAvx2 => Fma.IsSupported && Avx2.IsSupported && MaxIsa != Isa.Scalar;
 
     /// <summary>
     /// y = x · Wᵀ (or y += x · Wᵀ when <paramref name="accumulate"/>): x is [m, K] with row stride

@@ -75,7 +75,7 @@ internal static unsafe class MatMul4Bit
     }
 
     /// <summary>Which kernel computes a single-row product (decode). Auto picks the fastest the CPU and shape allow.</summary>
-    internal enum GemvPath { Auto, Pairs, Lanes, Chunks, Panels }
+    internal enum GemvPath { Auto, Pairs, Lanes, Chunks, Avx2, Panels }
 
     /// <summary>y [m, Rows] (+)= x [m, Cols] · Wᵀ.</summary>
     public static void Forward(in Weights4Bit w, float* x, int m, int ldx, float* y, int ldy, bool accumulate)
@@ -84,10 +84,11 @@ internal static unsafe class MatMul4Bit
     /// <summary>The GEMV kernels each path can run: <see cref="GemvPath.Panels"/> always; the others need AVX-512 and whole chunks.</summary>
     internal static bool Supports(in Weights4Bit w, GemvPath path) => path switch
     {
-        GemvPath.Pairs => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && Avx512BW.IsSupported
+        GemvPath.Pairs => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && MatMul.UseAvx512 && Avx512BW.IsSupported
             && (!w.IsDoubleQuantized || w.NestedShift >= 1),
-        GemvPath.Lanes => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && Avx512F.IsSupported,
-        GemvPath.Chunks => w.RowsAreWholeChunks && Avx512F.IsSupported,
+        GemvPath.Lanes => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && MatMul.UseAvx512,
+        GemvPath.Chunks => w.RowsAreWholeChunks && MatMul.UseAvx512,
+        GemvPath.Avx2 => w.RowsAreWholeChunks && MatMul.UseAvx2,
         _ => true,
     };
 
@@ -98,7 +99,7 @@ internal static unsafe class MatMul4Bit
         var args = new Args { W = w, X = x, M = m, Ldx = ldx, Y = y, Ldy = ldy, Accumulate = accumulate };
         if (m == 1 && path == GemvPath.Auto)
             path = Supports(w, GemvPath.Pairs) ? GemvPath.Pairs : Supports(w, GemvPath.Lanes) ? GemvPath.Lanes
-                : Supports(w, GemvPath.Chunks) ? GemvPath.Chunks : GemvPath.Panels;
+                : Supports(w, GemvPath.Chunks) ? GemvPath.Chunks : Supports(w, GemvPath.Avx2) ? GemvPath.Avx2 : GemvPath.Panels;
         if (m == 1 && path != GemvPath.Panels)
         {
             if (!Supports(w, path)) throw new ArgumentException($"the {path} GEMV kernel cannot run a [{w.Rows}, {w.Cols}] weight with block size {w.BlockSize} here", nameof(path));
@@ -120,6 +121,17 @@ internal static unsafe class MatMul4Bit
                     for (int k = 0; k < 8; k++)
                         for (int i = 0; i < 16; i++) xp[c + 16 * k + i] = x[c + 8 * i + LaneElement[k]];
                 part = &GemvLanesPart;
+            }
+            else if (path == GemvPath.Avx2)
+            {
+                // Each 16 values (8 bytes) de-interleaved: [x0 x2 … x14 | x1 x3 … x15].
+                for (int c = 0; c < w.Cols; c += 16)
+                    for (int i = 0; i < 8; i++)
+                    {
+                        xp[c + i] = x[c + 2 * i];
+                        xp[c + 8 + i] = x[c + 2 * i + 1];
+                    }
+                part = &GemvAvx2Part;
             }
             else
             {
@@ -399,6 +411,66 @@ internal static unsafe class MatMul4Bit
         }
     }
 
+    private static void GemvAvx2Part(int part, void* state)
+    {
+        ref Args a = ref Unsafe.AsRef<Args>(state);
+        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
+        GemvAvx2(a.W, a.X, r0, r1, a.Y, a.Accumulate);
+    }
+
+    /// <summary>
+    /// The 16-entry lookup with 8-lane AVX2 permutes: VPERMPS reads the index's low 3 bits from the
+    /// lower and the upper half of the (scaled) table, and a blend on bit 3, moved to the sign bit by
+    /// <paramref name="toSign"/>, picks between them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lookup(Vector256<float> lo, Vector256<float> hi, Vector256<int> index, Vector256<int> toSign)
+        => Avx.BlendVariable(Avx2.PermuteVar8x32(lo, index), Avx2.PermuteVar8x32(hi, index), toSign.AsSingle());
+
+    /// <summary>
+    /// GEMV for CPUs without AVX-512 (AVX2 + FMA). Per 16 values (8 bytes): zero-extend to 8 int32
+    /// lanes (byte k = values 2k, 2k+1), high nibbles by a shift, each looked up in the block's scaled
+    /// table (<see cref="Lookup"/>) and multiplied into 2 of 4 accumulators; x de-interleaved to match.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GemvAvx2(in Weights4Bit w, float* xp, int r0, int r1, float* y, bool accumulate)
+    {
+        int cols = w.Cols, shift = w.BlockShift;
+        var tableLo = Vector256.Load(w.Table);
+        var tableHi = Vector256.Load(w.Table + 8);
+        for (int r = r0; r < r1; r++)
+        {
+            long start = (long)r * cols;
+            byte* p = w.Packed + (start >> 1);
+            Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            float* x = xp;
+            // 64-value chunks: a chunk never straddles a block (rows start on a multiple of 64 and
+            // blocks are 64 or more), though a block may straddle rows.
+            for (int c = 0; c < cols; c += 64)
+            {
+                var s = Vector256.Create(w.Scale((start + c) >> shift));
+                Vector256<float> lo = tableLo * s, hi = tableHi * s;
+                for (int k = 0; k < 64; k += 16, p += 8, x += 16)
+                {
+                    var v = Avx2.ConvertToVector256Int32(p);
+                    var high = Avx2.ShiftRightLogical(v, 4);
+                    if ((k & 16) == 0)
+                    {
+                        acc0 = Fma.MultiplyAdd(Lookup(lo, hi, high, Avx2.ShiftLeftLogical(high, 28)), Vector256.Load(x), acc0);
+                        acc1 = Fma.MultiplyAdd(Lookup(lo, hi, v, Avx2.ShiftLeftLogical(v, 28)), Vector256.Load(x + 8), acc1);
+                    }
+                    else
+                    {
+                        acc2 = Fma.MultiplyAdd(Lookup(lo, hi, high, Avx2.ShiftLeftLogical(high, 28)), Vector256.Load(x), acc2);
+                        acc3 = Fma.MultiplyAdd(Lookup(lo, hi, v, Avx2.ShiftLeftLogical(v, 28)), Vector256.Load(x + 8), acc3);
+                    }
+                }
+            }
+            float dot = Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            y[r] = accumulate ? y[r] + dot : dot;
+        }
+    }
+
     private static void GemmPart(int part, void* state)
     {
         ref Args a = ref Unsafe.AsRef<Args>(state);
@@ -470,7 +542,7 @@ internal static unsafe class MatMul4Bit
     internal static void DequantizeRange(in Weights4Bit w, long start, int count, float* dst)
     {
         int mask = w.BlockSize - 1, shift = w.BlockShift;
-        if (Avx512F.IsSupported)
+        if (MatMul.UseAvx512)
         {
             var table = Vector512.Load(w.Table);
             while (count >= 16)
@@ -484,6 +556,26 @@ internal static unsafe class MatMul4Bit
                 var nibbles = Avx512F.ShiftRightLogicalVariable(Avx512F.PermuteVar16x32(bytes, PairIndex).AsUInt32(), PairShift).AsInt32();
                 (Avx512F.PermuteVar16x32(table, nibbles) * Vector512.Create(w.Scale(start >> shift))).Store(dst);
                 dst += 16; start += 16; count -= 16;
+            }
+        }
+        else if (MatMul.UseAvx2)
+        {
+            var lo = Vector256.Load(w.Table);
+            var hi = Vector256.Load(w.Table + 8);
+            var pairs = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+            var shifts = Vector256.Create(4u, 0, 4, 0, 4, 0, 4, 0);
+            while (count >= 8)
+            {
+                if ((start & 1) != 0 || (int)(start & mask) + 8 > w.BlockSize)
+                {
+                    *dst++ = Value(w, start++); count--;
+                    continue;
+                }
+                // 4 bytes, each twice, shifted (4, 0): the low 4 bits of lane j are nibble j.
+                var bytes = Avx2.ConvertToVector256Int32(Vector128.CreateScalar(*(uint*)(w.Packed + (start >> 1))).AsByte());
+                var nibbles = Avx2.ShiftRightLogicalVariable(Avx2.PermuteVar8x32(bytes, pairs).AsUInt32(), shifts).AsInt32();
+                (Lookup(lo, hi, nibbles, Avx2.ShiftLeftLogical(nibbles, 28)) * Vector256.Create(w.Scale(start >> shift))).Store(dst);
+                dst += 8; start += 8; count -= 8;
             }
         }
         for (int i = 0; i < count; i++) dst[i] = Value(w, start + i);

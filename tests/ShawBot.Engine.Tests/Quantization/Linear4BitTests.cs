@@ -63,24 +63,26 @@ public sealed class Linear4BitTests
 
     /// <summary>
     /// Every single-row kernel the CPU can run, on shapes that reach its edges: rows not a multiple of
-    /// the row block, a row wider than one column tile with a ragged last tile (4096 + 4096 + 384),
-    /// double-quantized scales whose 256-block groups straddle rows, and both workers.
+    /// the row block, rows cut into 2 or 3 column tiles (8576 → 2 × 4288, 14336 → 2 × 7168),
+    /// double-quantized scales whose 256-block groups straddle rows, 128-blocks that straddle rows
+    /// (192 columns), and both workers.
     /// </summary>
     [Theory]
-    [InlineData(70, 128, QuantType4Bit.Nf4, false)]
-    [InlineData(300, 1024, QuantType4Bit.Fp4, true)]
-    [InlineData(37, 8576, QuantType4Bit.Nf4, true)]
-    [InlineData(9, 14336, QuantType4Bit.Fp4, false)]
-    [InlineData(130, 4096, QuantType4Bit.Nf4, true)]
-    public unsafe void EveryGemvKernelMatchesTheReference(int rows, int cols, QuantType4Bit type, bool doubleQuant)
+    [InlineData(70, 128, QuantType4Bit.Nf4, false, 64)]
+    [InlineData(300, 1024, QuantType4Bit.Fp4, true, 64)]
+    [InlineData(37, 8576, QuantType4Bit.Nf4, true, 64)]
+    [InlineData(9, 14336, QuantType4Bit.Fp4, false, 64)]
+    [InlineData(130, 4096, QuantType4Bit.Nf4, true, 64)]
+    [InlineData(41, 192, QuantType4Bit.Nf4, true, 128)]
+    public unsafe void EveryGemvKernelMatchesTheReference(int rows, int cols, QuantType4Bit type, bool doubleQuant, int blockSize)
     {
-        using var lin = Nf4Linear.Quantize(Random(rows * cols, rows ^ cols, 0.05f), rows, cols, type, doubleQuant);
+        using var lin = new Nf4Linear(QuantizedTensor4Bit.Quantize(Random(rows * cols, rows ^ cols, 0.05f), rows, cols, type, blockSize, doubleQuant));
         float[] x = Random(cols, cols + 1);
         var want = new float[rows];
         lin.ForwardReference(x, 1, want);
         float[] w = lin.ToDense();
         var kernel = lin.Kernel;
-        int ran = 0;
+        var ran = new List<MatMul4Bit.GemvPath>();
         foreach (var path in Enum.GetValues<MatMul4Bit.GemvPath>())
         {
             if (!MatMul4Bit.Supports(kernel, path)) continue;
@@ -89,10 +91,16 @@ public sealed class Linear4BitTests
             fixed (float* px = x) fixed (float* py = got) MatMul4Bit.Forward(kernel, px, 1, cols, py, rows, false, path);
             Assert.Equal(42f, got[rows]);
             AssertClose(want, got[..rows], 1, rows, cols, (i, j, k) => x[k] * w[(long)j * cols + k], $"{path} gemv");
-            ran++;
+            ran.Add(path);
         }
-        // Panels and Auto always run; on an AVX-512 machine so do Chunks and Lanes (and Pairs with AVX512BW).
-        Assert.True(ran >= (System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 4 : 2), $"only {ran} kernels ran");
+        // The kernels this machine must have run on this shape (the reference machine has them all).
+        bool pairShape = cols % 128 == 0 && blockSize == 64;
+        var must = new List<MatMul4Bit.GemvPath> { MatMul4Bit.GemvPath.Auto, MatMul4Bit.GemvPath.Panels };
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) must.Add(MatMul4Bit.GemvPath.Avx2);
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) must.Add(MatMul4Bit.GemvPath.Chunks);
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && pairShape) must.Add(MatMul4Bit.GemvPath.Lanes);
+        if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported && pairShape) must.Add(MatMul4Bit.GemvPath.Pairs);
+        Assert.Subset(ran.ToHashSet(), must.ToHashSet());
     }
 
     [Theory, MemberData(nameof(Shapes))]
@@ -163,5 +171,56 @@ public sealed class Linear4BitTests
                 Assert.True(err <= 1e-5 * l1 + extra + 1e-30,
                     $"{what} [{i}, {j}]: want {want[i * n + j]}, got {got[i * n + j]}, |err| {err:E2} > 1e-5 · {l1:E2}");
             }
+    }
+}
+
+/// <summary>The 4-bit kernels with AVX-512 (or AVX2 too) switched off, as on CPUs without them.</summary>
+[Collection(nameof(Kernels.IsaCollection))]
+public sealed class Linear4BitIsaTests
+{
+    [Theory]
+    [InlineData("Avx2", QuantType4Bit.Nf4, true)]
+    [InlineData("Avx2", QuantType4Bit.Fp4, false)]
+    [InlineData("Scalar", QuantType4Bit.Nf4, true)]
+    public void ForwardAndBackwardAgreeWithTheReference(string isaName, QuantType4Bit type, bool doubleQuant)
+    {
+        var isa = Enum.Parse<MatMul.Isa>(isaName);
+        const int rows = 150, cols = 576;
+        var rng = new Random(9);
+        float[] Rand(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
+        using var lin = Nf4Linear.Quantize(Rand(rows * cols), rows, cols, type, doubleQuant);
+        float[] w = lin.ToDense();
+        var saved = MatMul.MaxIsa;
+        try
+        {
+            MatMul.MaxIsa = isa;
+            foreach (int m in new[] { 1, 7 })
+            {
+                float[] x = Rand(m * cols), dy = Rand(m * rows);
+                var want = new float[m * rows];
+                lin.ForwardReference(x, m, want);
+                var got = new float[m * rows];
+                lin.Forward(x, m, cols, got, rows, accumulate: false);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < rows; j++)
+                    {
+                        double l1 = 0;
+                        for (int k = 0; k < cols; k++) l1 += Math.Abs((double)x[i * cols + k] * w[j * cols + k]);
+                        Assert.True(Math.Abs(want[i * rows + j] - got[i * rows + j]) <= 1e-5 * l1, $"{isa} forward m={m} [{i}, {j}]");
+                    }
+                var wantDx = new float[m * cols];
+                lin.BackwardInputReference(dy, m, wantDx);
+                var gotDx = new float[m * cols];
+                lin.BackwardInput(dy, m, rows, gotDx, cols, accumulate: false);
+                for (int i = 0; i < m; i++)
+                    for (int k = 0; k < cols; k++)
+                    {
+                        double l1 = 0;
+                        for (int j = 0; j < rows; j++) l1 += Math.Abs((double)dy[i * rows + j] * w[j * cols + k]);
+                        Assert.True(Math.Abs(wantDx[i * cols + k] - gotDx[i * cols + k]) <= 1e-5 * l1, $"{isa} backward m={m} [{i}, {k}]");
+                    }
+            }
+        }
+        finally { MatMul.MaxIsa = saved; }
     }
 }
