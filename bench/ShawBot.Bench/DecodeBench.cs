@@ -11,11 +11,12 @@ namespace ShawBot.Bench;
 /// </summary>
 internal static class DecodeBench
 {
-    public static void Run()
+    /// <param name="only">"fp32" or "nf4" runs one of the two; empty runs both.</param>
+    public static void Run(string? only = null)
     {
         using var synth = SyntheticModel.Create(4);
-        Measure(synth.WithLayers(2), 2, WeightFormat.Float32);
-        Measure(synth.Folder, 4, WeightFormat.Nf4);
+        if (only is null or "fp32") Measure(synth.WithLayers(2), 2, WeightFormat.Float32);
+        if (only is null or "nf4") Measure(synth.Folder, 4, WeightFormat.Nf4);
     }
 
     private static void Measure(string folder, int layers, WeightFormat format)
@@ -48,12 +49,29 @@ internal static class DecodeBench
             for (int i = 0; i < 10; i++) model.LmHead.Forward(h, 1, h.Length, logits, logits.Length, false);
             head = Math.Min(head, sw.Elapsed.TotalSeconds / 10);
         }
+        // The same layers' seven projections alone, one row each, in the decode order: what the
+        // GEMVs cost, so layer_ms − gemv_ms is everything else (norms, RoPE, attention, SwiGLU, calls).
+        var runsGemv = new List<double>();
+        var xin = new float[SyntheticModel.Inter];
+        var yout = new float[SyntheticModel.Inter];
+        for (int i = 0; i < xin.Length; i++) xin[i] = 0.01f * (i % 5);
+        for (int rep = 0; rep < 12; rep++)
+        {
+            sw.Restart();
+            for (int i = 0; i < 8; i++)
+                foreach (var lw in model.Layers)
+                    foreach (var lin in new[] { lw.Q, lw.K, lw.V, lw.O, lw.Gate, lw.Up, lw.Down })
+                        lin.Forward(xin.AsSpan(0, lin.InFeatures), 1, lin.InFeatures, yout.AsSpan(0, lin.OutFeatures), lin.OutFeatures, false);
+            runsGemv.Add(sw.Elapsed.TotalSeconds / 8 / layers);
+        }
+        runsGemv.Sort();
         double perLayer = (best - head) / layers, t32 = head + 32 * perLayer;
         double medianLayer = (median - head) / layers, median32 = head + 32 * medianLayer;
         string name = format == WeightFormat.Float32 ? "fp32" : "nf4-dq";
         Console.WriteLine($"{{\"figure\":\"decode\",\"format\":\"{name}\",\"layers\":{layers},\"load_s\":{load:F1},\"weights_mb\":{model.SizeInBytes / 1e6:F0},"
             + $"\"ms_per_token\":{best * 1e3:F2},\"tokens_per_s\":{1 / best:F2},\"head_ms\":{head * 1e3:F2},\"layer_ms\":{perLayer * 1e3:F2},"
             + $"\"ms_per_token_32_layers\":{t32 * 1e3:F1},\"tokens_per_s_32_layers\":{1 / t32:F2},"
+            + $"\"gemv_ms_per_layer\":{runsGemv[0] * 1e3:F2},\"median_gemv_ms_per_layer\":{runsGemv[runsGemv.Count / 2] * 1e3:F2},"
             + $"\"median_layer_ms\":{medianLayer * 1e3:F2},\"median_tokens_per_s_32_layers\":{1 / median32:F2}}}");
     }
 }

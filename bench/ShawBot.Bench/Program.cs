@@ -1,6 +1,6 @@
 using ShawBot.Bench;
 
-// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode | load4bit | train-lora ...
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | train-lora ...
 // Each figure is one JSON object on its own line.
 string what = args.Length > 0 ? args[0] : "matmul";
 switch (what)
@@ -10,12 +10,12 @@ switch (what)
     case "nf4-gemv": Nf4GemvBench.Run(); Nf4GemvBench.Run(73728, 4096, gemm: false); break;
     case "gemv-tune" when args.Length >= 4: GemvTuneBench.Run(int.Parse(args[1]), int.Parse(args[2]), args[3..].Select(int.Parse).ToArray()); break;
     case "head": HeadBench.Run(); break;
-    case "decode": DecodeBench.Run(); break;
+    case "decode": DecodeBench.Run(args.Length > 1 ? args[1] : null); break;
     case "load4bit": Load4BitBench.Run(); break;
     case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
     case "train-lora": TrainingBench.Run(args); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode | load4bit | train-lora");
+        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | train-lora");
         return 2;
 }
 return 0;
