@@ -1,0 +1,64 @@
+// What this CPU can do for the 4-bit decode kernels, independent of ShawBot's code:
+//   1. DRAM read bandwidth, 1 and 2 threads, streaming a 150 MB buffer with AVX-512 loads;
+//   2. throughput of the instruction pairs a 4-bit GEMV needs per 16 values: a 16-entry permute
+//      (VPERMPS, the table lookup) and an FMA, alone and interleaved (independent chains);
+//   3. the resulting ceiling for packed 4-bit weights: 8 bytes per (permute + FMA) pair.
+// Build and run (x86-64 with AVX-512):
+//   gcc -O2 -march=native -fopenmp tools/cpu-bounds/bounds.c -o /tmp/bounds && /tmp/bounds
+#include <immintrin.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+
+static double read_bandwidth(const uint8_t *p, size_t n, int threads) {
+    double best = 1e9; volatile int sink = 0;
+    for (int rep = 0; rep < 10; rep++) {
+        double t = now(); int total = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+        {
+            int i = omp_get_thread_num(), m = omp_get_num_threads();
+            const uint8_t *a = p + n / m * i, *e = p + n / m * (i + 1);
+            __m512i s0 = _mm512_setzero_si512(), s1 = s0;
+            for (; a < e; a += 128) { s0 = _mm512_add_epi32(s0, _mm512_loadu_si512(a)); s1 = _mm512_add_epi32(s1, _mm512_loadu_si512(a + 64)); }
+            total += _mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1));
+        }
+        sink += total; t = now() - t; if (t < best) best = t;
+    }
+    return n / best / 1e9;
+}
+
+#define N 200000000L
+#define P8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+// ns per group of (permute?, fma?) over 8 independent chains each; the empty asm keeps every
+// chain live in a register.
+static double pipes(int perm, int fma) {
+    __m512 t = _mm512_set1_ps(1.0001f); __m512i w = _mm512_set1_epi32(0x0f0f0f0f);
+#define DECL(i) __m512 p##i = _mm512_set1_ps(i), f##i = _mm512_set1_ps(i);
+    P8(DECL)
+    double s = now();
+    for (long k = 0; k < N / 8; k++) {
+#define ONE(i) if (perm) p##i = _mm512_permutexvar_ps(w, p##i); if (fma) f##i = _mm512_fmadd_ps(f##i, t, t);
+        P8(ONE)
+    }
+#define KEEP(i) __asm__ volatile("" : : "v"(p##i), "v"(f##i));
+    P8(KEEP)
+    return (now() - s) / N * 1e9;
+}
+
+int main(void) {
+    size_t n = 150u << 20;
+    uint8_t *buf = aligned_alloc(64, n);
+    memset(buf, 1, n);
+    printf("{\"figure\":\"dram-read\",\"threads\":1,\"gb_s\":%.1f}\n", read_bandwidth(buf, n, 1));
+    printf("{\"figure\":\"dram-read\",\"threads\":2,\"gb_s\":%.1f}\n", read_bandwidth(buf, n, 2));
+    double perm = pipes(1, 0), fma = pipes(0, 1), both = pipes(1, 1);
+    printf("{\"figure\":\"pipes\",\"vpermps_ns\":%.3f,\"vfmadd_ns\":%.3f,\"vpermps_plus_vfmadd_ns\":%.3f}\n", perm, fma, both);
+    // One permute + one FMA handles 16 values = 8 bytes of packed codes, on each of 2 cores.
+    printf("{\"figure\":\"4bit-gemv-ceiling\",\"cores\":2,\"packed_gb_s\":%.1f}\n", 2 * 8 / both);
+    return 0;
+}
