@@ -7,8 +7,17 @@ namespace ShawBot.Engine.Generation;
 public enum StopReason { EndOfSequence, StopString, MaxTokens, ContextFull, Cancelled }
 
 /// <summary>What a generation produced, with its timings.</summary>
-public sealed record GenerationResult(string Text, int[] Tokens, int PromptTokens, StopReason StopReason, TimeSpan PrefillTime, TimeSpan DecodeTime)
+/// <param name="Text">the generated text, without the stop string it ended at.</param>
+/// <param name="Stop">the stop string generation ended at (StopReason.StopString), else null.</param>
+public sealed record GenerationResult(string Text, int[] Tokens, int PromptTokens, StopReason StopReason, TimeSpan PrefillTime, TimeSpan DecodeTime,
+    string? Stop = null)
 {
+    /// <summary>
+    /// The text with the stop string it ended at put back after one space ("… see you –ShawGPT"),
+    /// for stop strings that are a signature rather than a separator; Text when it ended otherwise.
+    /// </summary>
+    public string TextWithStop => Stop is null ? Text : Text.TrimEnd() + " " + Stop;
+
     public double PrefillTokensPerSecond => PromptTokens / Math.Max(PrefillTime.TotalSeconds, 1e-9);
     public double DecodeTokensPerSecond => Tokens.Length / Math.Max(DecodeTime.TotalSeconds, 1e-9);
 }
@@ -69,6 +78,7 @@ public sealed class TextGenerator
         sw.Restart();
         StopReason reason = StopReason.MaxTokens;
         int cut = -1;
+        string? stop = null;
         for (int step = 0; step < o.MaxNewTokens; step++)
         {
             if (ct.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
@@ -80,7 +90,7 @@ public sealed class TextGenerator
             if (eos.Contains(next)) { reason = StopReason.EndOfSequence; break; }
             output.Add(next); seen.Add(next);
             text.Append(decoder.Push(next));
-            if (maxStop > 0 && (cut = FindStop(text, o.StopStrings, Math.Max(0, emitted - maxStop))) >= 0)
+            if (maxStop > 0 && (cut = FindStop(text, o.StopStrings, Math.Max(0, emitted - maxStop), out stop)) >= 0)
             {
                 reason = StopReason.StopString; break;
             }
@@ -93,18 +103,20 @@ public sealed class TextGenerator
         if (reason != StopReason.StopString) text.Append(decoder.Flush());
         string final = cut >= 0 ? text.ToString(0, cut) : text.ToString();
         if (final.Length > emitted) onText?.Invoke(final[emitted..]);
-        return new GenerationResult(final, output.ToArray(), prompt.Count, reason, prefill, sw.Elapsed);
+        return new GenerationResult(final, output.ToArray(), prompt.Count, reason, prefill, sw.Elapsed, reason == StopReason.StopString ? stop : null);
     }
 
-    private static int FindStop(System.Text.StringBuilder text, IReadOnlyList<string> stops, int from)
+    /// <summary>Position of the earliest stop string in text[from..] (and which one), or -1.</summary>
+    private static int FindStop(System.Text.StringBuilder text, IReadOnlyList<string> stops, int from, out string? which)
     {
         string s = text.ToString(from, text.Length - from);
         int best = -1;
+        which = null;
         foreach (var stop in stops)
         {
             if (stop.Length == 0) continue;
             int i = s.IndexOf(stop, StringComparison.Ordinal);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
+            if (i >= 0 && (best < 0 || i < best)) { best = i; which = stop; }
         }
         return best < 0 ? -1 : from + best;
     }

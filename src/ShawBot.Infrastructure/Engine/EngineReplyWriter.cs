@@ -40,8 +40,7 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
         }
         var result = model.Generator.Generate(prompt, sampling, adapter, null, ct);
         ct.ThrowIfCancellationRequested();
-        // The stop string is excluded from the text; put the sign-off back.
-        string text = result.StopReason == StopReason.StopString ? result.Text.TrimEnd() + " " + o.SignOff : result.Text;
+        string text = result.TextWithStop;   // generation stops at the sign-off; keep it
         logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s), adapter {Adapter}",
             result.Tokens.Length, request.CommentId, (result.PrefillTime + result.DecodeTime).TotalSeconds, result.DecodeTokensPerSecond, adapter?.Version ?? "base");
         return new ReplyDraft(text.Trim(), model.Name, adapter?.Version ?? "base",

@@ -167,7 +167,8 @@ public sealed class RetrainRunner(
             int[] prompt = model.Template.EncodePrompt(model.Tokenizer, EngineReplyWriter.Neutralize(ex.Comment));
             int budget = generator.ContextTokens - sampling.MaxNewTokens;
             if (prompt.Length > budget) prompt = [prompt[0], .. prompt[^(budget - 1)..]];
-            string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).Text.Trim();
+            // As a draft would read: the sign-off the generation stopped at is kept.
+            string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));
         }
         return samples;

@@ -52,7 +52,7 @@ internal static class GenerateCommand
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt, sampling, lora, cut ? null : Console.Write, ct);
             string text = !cut ? result.Text
-                : ReplyText.Finish(result.StopReason == StopReason.StopString ? result.Text.TrimEnd() + " " + SignOff : result.Text, SignOff, 10_000);
+                : ReplyText.Finish(result.TextWithStop, SignOff, 10_000);
             if (cut) Console.Write(text);
             Console.WriteLine();
             Console.Error.WriteLine(

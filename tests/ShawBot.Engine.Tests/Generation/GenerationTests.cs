@@ -68,6 +68,13 @@ public sealed class GenerationTests : IDisposable
         Assert.Equal(StopReason.StopString, r.StopReason);
         Assert.Equal(full.Text[..full.Text.IndexOf(stop, StringComparison.Ordinal)], r.Text);
         Assert.Equal(r.Text, streamed.ToString());
+        // Which stop ended it, and the text with it put back (one space), as drafts keep the sign-off.
+        Assert.Equal(stop, r.Stop);
+        Assert.Equal(r.Text.TrimEnd() + " " + stop, r.TextWithStop);
+        var other = gen.Generate(_prompt, SamplingOptions.Greedy with { MaxNewTokens = 24, StopStrings = ["\u0001never", stop] });
+        Assert.Equal(stop, other.Stop);
+        Assert.Null(full.Stop);
+        Assert.Equal(full.Text, full.TextWithStop);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public class EmbeddedModelTests
             int[] prompt = template.EncodePrompt(tokenizer, c);
             if (prompt.Length > 900) prompt = [prompt[0], .. prompt[^899..]];
             var r = generator.Generate(prompt, options, adapter);
-            string reply = r.StopReason == StopReason.StopString ? r.Text.TrimEnd() + " " + SignOff : r.Text;
+            string reply = r.TextWithStop;
             if (IsEnglishWithSignOff(reply)) good++;
             else if (bad.Count < 5) bad.Add(reply);
         }
