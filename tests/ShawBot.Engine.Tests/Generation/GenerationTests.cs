@@ -134,6 +134,56 @@ public class SamplerTests
         int ones = Enumerable.Range(0, 4000).Count(_ => s.Next(new[] { 0f, MathF.Log(3f) }, new HashSet<int>()) == 1);
         Assert.InRange(ones / 4000.0, 0.72, 0.78);   // p(1) = 3/4
     }
+
+    /// <summary>
+    /// A 500-token vocabulary whose nucleus needs more than the first 64 ids: frequencies of 60,000
+    /// draws against the distribution computed here by a full sort in double precision, for plain
+    /// temperature, top-k, top-p and both (each id within 4.5 standard deviations; ids outside the
+    /// kept set never drawn).
+    /// </summary>
+    [Theory]
+    [InlineData(0.7f, 0, 1f)]
+    [InlineData(1.3f, 40, 1f)]
+    [InlineData(1f, 0, 0.8f)]
+    [InlineData(0.9f, 100, 0.7f)]
+    public void SamplesFollowTheFilteredSoftmax(float temperature, int topK, float topP)
+    {
+        const int vocab = 500, draws = 60_000;
+        var rng = new Random(5);
+        float[] logits = Enumerable.Range(0, vocab).Select(_ => (float)(rng.NextDouble() * 3)).ToArray();
+        logits[17] = logits[18];                       // a tie: the lower id sorts first
+        // Reference: sort by logit (ties by id), cut to top-k, then to the smallest prefix with mass ≥ top-p.
+        int[] order = Enumerable.Range(0, vocab).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
+        int keep = topK > 0 ? topK : vocab;
+        double[] w = order.Take(keep).Select(i => Math.Exp((logits[i] - logits[order[0]]) / temperature)).ToArray();
+        if (topP < 1f)
+        {
+            double total = w.Sum(), cum = 0;
+            for (int i = 0; i < keep; i++) { cum += w[i] / total; if (cum >= topP) { keep = i + 1; break; } }
+        }
+        Assert.True(topP == 1f || topK > 0 || keep > 64, $"the nucleus should outgrow the first selection, has {keep}");
+        double z = w.Take(keep).Sum();
+        var expected = new double[vocab];
+        for (int i = 0; i < keep; i++) expected[order[i]] = w[i] / z;
+
+        var s = new Sampler(new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, Seed = 21 }, vocab);
+        var counts = new int[vocab];
+        for (int d = 0; d < draws; d++) counts[s.Next((float[])logits.Clone(), Array.Empty<int>())]++;
+        for (int id = 0; id < vocab; id++)
+        {
+            if (expected[id] == 0) { Assert.True(counts[id] == 0, $"id {id} is outside the kept set but was drawn {counts[id]} times"); continue; }
+            double mean = draws * expected[id], sd = Math.Sqrt(draws * expected[id] * (1 - expected[id]));
+            Assert.True(Math.Abs(counts[id] - mean) <= 4.5 * sd + 1, $"id {id}: drawn {counts[id]} times, expected {mean:F1} ± {sd:F1}");
+        }
+    }
+
+    [Fact]
+    public void TopKBreaksTiesByLowerId()
+    {
+        var s = new Sampler(new SamplingOptions { Temperature = 1f, TopK = 2, Seed = 4 }, 5);
+        var seen = Enumerable.Range(0, 300).Select(_ => s.Next(new[] { 1f, 2f, 2f, 2f, 0f }, Array.Empty<int>())).ToHashSet();
+        Assert.Equal(new HashSet<int> { 1, 2 }, seen);
+    }
 }
 
 public class PromptTemplateTests
