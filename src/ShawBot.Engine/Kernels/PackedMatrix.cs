@@ -67,6 +67,28 @@ public sealed unsafe class PackedMatrix : IDisposable
         for (int k = 0; k < K; k++) dst[k] = src[(nint)k * PanelWidth];
     }
 
+    /// <summary>
+    /// Wᵀ [K, N] packed, built straight from this packing: 32 × 32 tiles, each contiguous 4 KB on
+    /// both sides, transposed in L1 — no dense copies (training's input gradient needs it once).
+    /// </summary>
+    public PackedMatrix Transposed()
+    {
+        var t = new PackedMatrix(K, N);
+        for (int ps = 0; ps < Panels; ps++)
+        {
+            int rows = Math.Min(PanelWidth, N - ps * PanelWidth);   // W's rows in this panel = Wᵀ's columns
+            for (int kb = 0; kb < K; kb += PanelWidth)
+            {
+                int cols = Math.Min(PanelWidth, K - kb);
+                float* src = Panel(ps) + (nint)kb * PanelWidth;                       // [kk·32 + ii] = W[32ps + ii, kb + kk]
+                float* dst = t.Panel(kb / PanelWidth) + (nint)ps * PanelWidth * PanelWidth;   // [ii·32 + kk] = Wᵀ[kb + kk, 32ps + ii]
+                for (int ii = 0; ii < rows; ii++)
+                    for (int kk = 0; kk < cols; kk++) dst[ii * PanelWidth + kk] = src[kk * PanelWidth + ii];
+            }
+        }
+        return t;
+    }
+
     /// <summary>Unpacks to a row-major [N, K] array (tests, saving, merging).</summary>
     public float[] ToRowMajor()
     {

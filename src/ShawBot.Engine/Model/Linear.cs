@@ -45,15 +45,7 @@ public sealed class DenseLinear : ILinear
         if (_wt == null)
             lock (_gate)
             {
-                if (_wt == null)
-                {
-                    float[] w = _w.ToRowMajor();
-                    var t = new float[w.Length];
-                    int n = _w.N, k = _w.K;
-                    for (int i = 0; i < n; i++)
-                        for (int j = 0; j < k; j++) t[(long)j * n + i] = w[(long)i * k + j];
-                    _wt = PackedMatrix.FromRowMajor(t, k, n);
-                }
+                _wt ??= _w.Transposed();
             }
         MatMul.Forward(dy, m, lddy, _wt, dx, lddx, accumulate);
     }

@@ -68,6 +68,25 @@ public class MatMulTests
         Assert.Throws<ArgumentException>(() => MatMul.Forward(new float[19], 1, packed, y));   // y too short
         Assert.Throws<ArgumentException>(() => MatMul.Forward(new float[18], 1, packed, new float[45]));  // x too short
     }
+
+    [Theory]
+    [InlineData(45, 19)]
+    [InlineData(64, 96)]
+    [InlineData(33, 70)]
+    public void TransposedPackingIsTheTransposeExactly(int n, int k)
+    {
+        float[] w = Random(n * k, n + k);
+        using var packed = PackedMatrix.FromRowMajor(w, n, k);
+        using var t = packed.Transposed();
+        Assert.Equal((k, n), (t.N, t.K));
+        var want = new float[k * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++) want[j * n + i] = w[i * k + j];
+        Assert.Equal(want, t.ToRowMajor());
+        // And back again.
+        using var again = t.Transposed();
+        Assert.Equal(w, again.ToRowMajor());
+    }
 }
 
 public class GemmTests
