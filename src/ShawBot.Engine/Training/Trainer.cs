@@ -154,6 +154,7 @@ public sealed class Trainer
             PeftAdapterFiles.Save(final, outDir);
         }
         LossCurve.WriteSvg(Path.Combine(outDir, "loss-curve.svg"), state.TrainLosses, state.EvalLosses, stepsPerEpoch);
+        LossCurve.WritePng(Path.Combine(outDir, "loss-curve.png"), state.TrainLosses, state.EvalLosses, stepsPerEpoch);
         TrainCheckpoint.WriteMetrics(Path.Combine(outDir, "metrics.json"), state, totalSteps, completed);
         return new TrainResult(state.Step, state.TrainLosses.LastOrDefault(), double.IsNaN(state.BestEval) ? null : state.BestEval,
             state.BestEpoch, state.TrainLosses, state.EvalLosses, completed, outDir);

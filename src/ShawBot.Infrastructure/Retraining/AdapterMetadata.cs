@@ -41,6 +41,11 @@ public sealed record AdapterMetadata
 public sealed record AdapterVersion(string Name, int Number, string Path, AdapterMetadata Metadata)
 {
     public string LossCurvePath => System.IO.Path.Combine(Path, Metadata.LossCurve);
+
+    /// <summary>The same curve as a PNG (for Discord, which shows PNG inline but not SVG); may be absent in older versions.</summary>
+    public string LossCurvePngPath => System.IO.Path.Combine(Path, LossCurvePngFile);
+
+    public const string LossCurvePngFile = "loss-curve.png";
 }
 
 /// <summary>The last retrain, for status pages: when it ended and one line on what it did.</summary>

@@ -38,9 +38,9 @@ public sealed class LogRetrainReporter(AdapterRegistry registry, ILogger<LogRetr
 }
 
 /// <summary>
-/// A message in the moderation channel when Discord is configured: the numbers as an embed and the
-/// sample replies as fields. The loss curve is named by path: our REST client sends JSON bodies only
-/// (no multipart attachments), and Discord does not render SVG inline anyway.
+/// A message in the moderation channel when Discord is configured: the numbers as an embed, the
+/// sample replies as fields, and the loss curve as an attached PNG shown in the embed (Discord does
+/// not render SVG inline; the SVG's path is given too).
 /// </summary>
 public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrainReporter
 {
@@ -50,10 +50,13 @@ public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrain
         var rest = services.GetService<DiscordRestClient>();
         var options = services.GetService<IOptions<DiscordModerationOptions>>();
         if (rest is null || options is null || options.Value.ChannelId == 0) return;
-        await rest.CreateMessageAsync(options.Value.ChannelId, Build(outcome), cancellationToken).ConfigureAwait(false);
+        var files = new List<MessageFile>();
+        if (outcome.Version is { } v && File.Exists(v.LossCurvePngPath))
+            files.Add(new MessageFile(AdapterVersion.LossCurvePngFile, "image/png", await File.ReadAllBytesAsync(v.LossCurvePngPath, cancellationToken).ConfigureAwait(false)));
+        await rest.CreateMessageAsync(options.Value.ChannelId, Build(outcome, withCurveImage: files.Count > 0), files, cancellationToken).ConfigureAwait(false);
     }
 
-    public static MessagePayload Build(RetrainOutcome o)
+    public static MessagePayload Build(RetrainOutcome o, bool withCurveImage = false)
     {
         var fields = new List<EmbedField>();
         if (o.NewEvalLoss is { } n && o.ComparedEvalLoss is { } c)
@@ -84,7 +87,11 @@ public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrain
         return new MessagePayload
         {
             Content = Clip($"{title}: {o.Summary}", 500),
-            Embeds = [new DiscordEmbed { Title = title, Description = Clip(o.Summary, 1000), Fields = fields, Timestamp = o.FinishedAt }],
+            Embeds = [new DiscordEmbed
+            {
+                Title = title, Description = Clip(o.Summary, 1000), Fields = fields, Timestamp = o.FinishedAt,
+                Image = withCurveImage ? new EmbedImage("attachment://" + AdapterVersion.LossCurvePngFile) : null,
+            }],
             AllowedMentions = AllowedMentions.None,
         };
     }

@@ -82,7 +82,8 @@ public sealed class RetrainRunner(
             ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss, Promoted = promote, Decision = decision,
             RequestedBy = request.RequestedBy, Rank = o.Rank, Alpha = o.Alpha, Targets = o.Targets, LearningRate = o.LearningRate,
             Epochs = o.Epochs, MaxSteps = o.MaxSteps,
-        }, dataset.CuratedIds, [Path.Combine(registry.TrainingFolder, "loss-curve.svg"), Path.Combine(registry.TrainingFolder, "metrics.json")]);
+        }, dataset.CuratedIds, [Path.Combine(registry.TrainingFolder, "loss-curve.svg"), Path.Combine(registry.TrainingFolder, AdapterVersion.LossCurvePngFile),
+            Path.Combine(registry.TrainingFolder, "metrics.json")]);
         DeleteFolder(registry.TrainingFolder);
 
         if (promote) adapters.Activate(version.Name, request.RequestedBy, decision);

@@ -112,7 +112,7 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
         IResult Application(HttpContext _) => Results.Json(new JsonObject { ["id"] = Options.ApplicationId.ToString(), ["name"] = "ShawBot", ["bot_public"] = false });
         Map(app, "GET", "/applications/@me", Application);
         Map(app, "GET", "/oauth2/applications/@me", Application);
-        Map(app, "POST", "/channels/{channel_id}/messages", async c => Rest.CreateMessage(Id(c, "channel_id"), await BodyAsync(c)));
+        Map(app, "POST", "/channels/{channel_id}/messages", CreateMessageAsync);
         Map(app, "PATCH", "/channels/{channel_id}/messages/{message_id}", async c => Rest.EditMessage(Id(c, "channel_id"), Id(c, "message_id"), await BodyAsync(c)));
         Map(app, "GET", "/channels/{channel_id}/messages/{message_id}", c => Rest.GetMessage(Id(c, "channel_id"), Id(c, "message_id")));
         Map(app, "POST", "/interactions/{interaction_id}/{token}/callback", async c => Rest.Callback(Id(c, "interaction_id"), Str(c, "token"), await BodyAsync(c)));
@@ -166,6 +166,25 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
     private static ulong Id(HttpContext c, string name) => ulong.Parse((string)c.Request.RouteValues[name]!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Str(HttpContext c, string name) => (string)c.Request.RouteValues[name]!;
+
+    /// <summary>JSON, or multipart/form-data with payload_json and files[n] parts (a message with uploads).</summary>
+    private async Task<IResult> CreateMessageAsync(HttpContext c)
+    {
+        ulong channel = Id(c, "channel_id");
+        if (!c.Request.HasFormContentType)
+            return Rest.CreateMessage(channel, await BodyAsync(c));
+        var form = await c.Request.ReadFormAsync(c.RequestAborted).ConfigureAwait(false);
+        if (JsonNode.Parse(form["payload_json"].ToString() is { Length: > 0 } json ? json : "{}") is not JsonObject payload)
+            return SandboxRest.Error(400, 50035, "Invalid Form Body: payload_json: not a JSON object.");
+        var files = new List<SandboxAttachment>();
+        foreach (var f in form.Files)
+        {
+            using var ms = new MemoryStream();
+            await f.CopyToAsync(ms, c.RequestAborted).ConfigureAwait(false);
+            files.Add(new SandboxAttachment(f.Name, f.FileName, f.ContentType ?? "application/octet-stream", ms.ToArray()));
+        }
+        return Rest.CreateMessage(channel, payload, files);
+    }
 
     private static async Task<JsonObject> BodyAsync(HttpContext c) =>
         await JsonNode.ParseAsync(c.Request.Body).ConfigureAwait(false) as JsonObject ?? new JsonObject();

@@ -83,6 +83,13 @@ public sealed class SandboxMessage
 
     public int EditCount { get; internal set; }
 
+    /// <summary>Files uploaded with the message (multipart), with their bytes.</summary>
+    public IReadOnlyList<SandboxAttachment> Files { get; internal set; } = [];
+
+    /// <summary>The image URLs of the embeds (attachment://NAME for an uploaded file).</summary>
+    public IReadOnlyList<string> EmbedImages =>
+        (Body["embeds"] as JsonArray ?? new JsonArray()).Select(e => e?["image"]?["url"]?.GetValue<string>()).OfType<string>().ToArray();
+
     internal JsonObject Body { get; set; }
 
     public string Content => Body["content"]?.GetValue<string>() ?? "";
@@ -126,6 +133,9 @@ public sealed class SandboxMessage
 }
 
 public sealed record SandboxButton(string CustomId, string Label, bool Disabled, int Style);
+
+/// <summary>One file part of a multipart message: its part name (files[n]), file name, type and bytes.</summary>
+public sealed record SandboxAttachment(string Part, string Filename, string ContentType, byte[] Content);
 
 /// <summary>An interaction callback the bot sent (POST /interactions/{id}/{token}/callback).</summary>
 public sealed record SandboxInteractionResponse(TimeSpan Elapsed, ulong InteractionId, int Type, JsonObject? Data)

@@ -94,11 +94,33 @@ public sealed class SandboxRest
         return message;
     }
 
-    internal IResult CreateMessage(ulong channelId, JsonObject body)
+    internal IResult CreateMessage(ulong channelId, JsonObject body, IReadOnlyList<SandboxAttachment>? files = null)
     {
         if (Invalid(body) is { } bad)
             return bad;
-        return Results.Json(AddMessage(channelId, Pick(body)).ToJson());
+        var picked = Pick(body);
+        files ??= [];
+        if (files.Count > 10)
+            return Error(400, 50035, "Invalid Form Body: files: Must be 10 or fewer in length.");
+        // As Discord: payload_json.attachments[i].id names the part files[id]; each must exist.
+        var attachments = new JsonArray();
+        foreach (var a in body["attachments"] as JsonArray ?? new JsonArray())
+        {
+            int id = a?["id"]?.GetValue<int>() ?? -1;
+            var file = files.FirstOrDefault(f => f.Part == $"files[{id}]");
+            if (file is null)
+                return Error(400, 50035, $"Invalid Form Body: attachments.{id}: no file part files[{id}].");
+            string name = a?["filename"]?.GetValue<string>() ?? file.Filename;
+            attachments.Add(new JsonObject
+            {
+                ["id"] = _nextId().ToString(), ["filename"] = name, ["size"] = file.Content.Length, ["content_type"] = file.ContentType,
+                ["url"] = $"https://cdn.sandbox.invalid/attachments/{channelId}/{name}",
+            });
+        }
+        picked["attachments"] = attachments;
+        var message = AddMessage(channelId, picked);
+        message.Files = files.Where(f => attachments.Any(a => a?["filename"]?.GetValue<string>() == f.Filename)).ToArray();
+        return Results.Json(message.ToJson());
     }
 
     internal IResult EditMessage(ulong channelId, ulong messageId, JsonObject body)

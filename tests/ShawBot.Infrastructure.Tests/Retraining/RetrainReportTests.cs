@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Discord.Models;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Discord;
@@ -10,10 +11,10 @@ namespace ShawBot.Infrastructure.Tests.Retraining;
 
 public sealed class RetrainReportTests(ITestOutputHelper output)
 {
-    private static RetrainOutcome Promoted(int samples) => new(RetrainOutcomeKind.Promoted, "eval loss improved by 32.7% (margin 1.0%)", "alice",
+    private static RetrainOutcome Promoted(int samples, string versionPath = "/srv/shawbot/adapters/v0007") => new(RetrainOutcomeKind.Promoted, "eval loss improved by 32.7% (margin 1.0%)", "alice",
         new DateTimeOffset(2026, 3, 1, 3, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 1, 3, 42, 0, TimeSpan.Zero))
     {
-        Version = new AdapterVersion("v0007", 7, "/srv/shawbot/adapters/v0007", new AdapterMetadata { Version = "v0007", CreatedAt = DateTimeOffset.UnixEpoch, BaseModel = "m", DatasetHash = "" }),
+        Version = new AdapterVersion("v0007", 7, versionPath, new AdapterMetadata { Version = "v0007", CreatedAt = DateTimeOffset.UnixEpoch, BaseModel = "m", DatasetHash = "" }),
         NewEvalLoss = 1.79, ComparedEvalLoss = 1.84, ComparedWith = "v0006", DatasetSize = 120, NewExamples = 12,
         Training = new TrainResult(40, 1.5, 1.79, 4, [], [], true, "/tmp"),
         Samples = [.. Enumerable.Range(0, samples).Select(i => new SampleReply($"comment {i} " + new string('x', 400), "curated", "new reply " + new string('y', 600), "old reply"))],
@@ -53,8 +54,49 @@ public sealed class RetrainReportTests(ITestOutputHelper output)
         var posted = Assert.Single(host.Sandbox.Rest.MessagesIn(channel));
         Assert.StartsWith("Retrain: v0007 promoted: promoted v0007: eval loss 1.840 (v0006) → 1.790", posted.Content);
 
+        Assert.Empty(posted.Files);                       // no loss-curve.png in that folder: no attachment, no image
+        Assert.Empty(posted.EmbedImages);
+
         // Without Discord configured the reporter does nothing.
         await new DiscordRetrainReporter(new ServiceCollection().BuildServiceProvider()).ReportAsync(Promoted(0), CancellationToken.None);
         Assert.Single(host.Sandbox.Rest.MessagesIn(channel));
+    }
+
+    [Fact]
+    public async Task The_loss_curve_png_is_uploaded_with_the_report_and_shown_in_the_embed()
+    {
+        await using var host = await DiscordTestHost.StartAsync(output);
+        const ulong channel = 77;
+        var dir = Directory.CreateTempSubdirectory("shawbot-report-");
+        try
+        {
+            byte[] png = LossCurve.RenderPng([2.0, 1.6, 1.3, 1.2], [1.5, 1.25], stepsPerEpoch: 2);
+            File.WriteAllBytes(Path.Combine(dir.FullName, "loss-curve.png"), png);
+            var services = new ServiceCollection()
+                .AddSingleton(host.Rest)
+                .AddSingleton(Options.Create(new DiscordModerationOptions { ChannelId = channel }))
+                .BuildServiceProvider();
+            await new DiscordRetrainReporter(services).ReportAsync(Promoted(2, dir.FullName), CancellationToken.None);
+
+            var posted = Assert.Single(host.Sandbox.Rest.MessagesIn(channel));
+            var file = Assert.Single(posted.Files);
+            Assert.Equal(("files[0]", "loss-curve.png", "image/png"), (file.Part, file.Filename, file.ContentType));
+            Assert.Equal(png, file.Content);                  // the bytes arrive intact through multipart
+            Assert.Equal(["attachment://loss-curve.png"], posted.EmbedImages);
+            var attachment = Assert.Single(posted.ToJson()["attachments"]!.AsArray());
+            Assert.Equal(png.Length, attachment!["size"]!.GetValue<int>());
+            Assert.StartsWith("Retrain: v0007 promoted", posted.Content);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
+    public void Files_are_checked_before_anything_is_sent()
+    {
+        var ok = new MessageFile("curve.png", "image/png", [1, 2, 3]);
+        ok.Validate("files[0]");
+        Assert.Throws<ArgumentException>(() => new MessageFile("../curve.png", "image/png", [1]).Validate("files[0]"));
+        Assert.Throws<ArgumentException>(() => new MessageFile("curve.png", "image/png", []).Validate("files[0]"));
+        Assert.Throws<ArgumentException>(() => new MessageFile("curve.png", "image/png", new byte[DiscordLimits.FileBytes + 1]).Validate("files[0]"));
     }
 }

@@ -8,6 +8,9 @@ public static class DiscordLimits
 {
     public const int MessageContent = 2000;
     public const int EmbedsPerMessage = 10;
+    public const int FilesPerMessage = 10;
+    /// <summary>Upload size every server allows (boosted servers allow more).</summary>
+    public const int FileBytes = 10 * 1024 * 1024;
     public const int EmbedTitle = 256;
     public const int EmbedDescription = 4096;
     public const int EmbedFields = 25;

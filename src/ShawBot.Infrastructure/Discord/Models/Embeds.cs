@@ -6,6 +6,9 @@ public sealed record EmbedFooter(string Text);
 
 public sealed record EmbedAuthor(string Name, string? Url = null);
 
+/// <summary>An image shown in the embed: an https URL or attachment://NAME for a file sent with the message.</summary>
+public sealed record EmbedImage(string Url);
+
 public sealed record DiscordEmbed
 {
     public string? Title { get; init; }
@@ -17,6 +20,7 @@ public sealed record DiscordEmbed
     public EmbedAuthor? Author { get; init; }
     public EmbedFooter? Footer { get; init; }
     public IReadOnlyList<EmbedField>? Fields { get; init; }
+    public EmbedImage? Image { get; init; }
 
     public void Validate(string path = "embed")
     {

@@ -21,12 +21,29 @@ public sealed record MessagePayload
     public IReadOnlyList<DiscordComponent>? Components { get; init; }
     public MessageFlags? Flags { get; init; }
     public AllowedMentions? AllowedMentions { get; init; }
+    /// <summary>Files sent with the message, by the index of their multipart part (files[id]).</summary>
+    public IReadOnlyList<MessageAttachment>? Attachments { get; init; }
 
     public void Validate(string path = "message")
     {
         DiscordLimits.CheckLength(Content, DiscordLimits.MessageContent, $"{path}.content");
         DiscordEmbed.ValidateAll(Embeds, $"{path}.embeds");
         DiscordComponent.ValidateRows(Components, $"{path}.components");
+    }
+}
+
+/// <summary>Names file part files[Id] of a multipart message; embeds reach it as attachment://Filename.</summary>
+public sealed record MessageAttachment(int Id, string Filename, string? Description = null);
+
+/// <summary>A file to upload with a message.</summary>
+public sealed record MessageFile(string FileName, string ContentType, byte[] Content)
+{
+    internal void Validate(string path)
+    {
+        if (string.IsNullOrWhiteSpace(FileName) || FileName.IndexOfAny(['/', '\\', '"', '\r', '\n']) >= 0)
+            throw new ArgumentException($"{path}.file_name '{FileName}' must be a plain file name", path);
+        if (Content is null || Content.Length == 0 || Content.Length > DiscordLimits.FileBytes)
+            throw new ArgumentException($"{path} '{FileName}' holds {Content?.Length ?? 0} bytes; Discord takes 1 to {DiscordLimits.FileBytes}", path);
     }
 }
 

@@ -51,6 +51,22 @@ public sealed class DiscordRestClient
         return SendAsync<DiscordMessage>(DiscordRoute.CreateMessage(channelId), message, ct);
     }
 
+    /// <summary>
+    /// Posts a message with files (multipart/form-data: payload_json plus files[0…n]); the payload's
+    /// attachments are filled in from the files, so an embed can show one as attachment://NAME.
+    /// </summary>
+    public Task<DiscordMessage> CreateMessageAsync(ulong channelId, MessagePayload message, IReadOnlyList<MessageFile> files, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0) return CreateMessageAsync(channelId, message, ct);
+        DiscordLimits.CheckCount(files, DiscordLimits.FilesPerMessage, "files");
+        for (int i = 0; i < files.Count; i++) files[i].Validate($"files[{i}]");
+        message = message with { Attachments = [.. files.Select((f, i) => new MessageAttachment(i, f.FileName))] };
+        message.Validate();
+        return SendAsync<DiscordMessage>(DiscordRoute.CreateMessage(channelId), message, ct, files);
+    }
+
     public Task<DiscordMessage> EditMessageAsync(ulong channelId, ulong messageId, MessagePayload message, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -110,7 +126,7 @@ public sealed class DiscordRestClient
     /// Sends one request through its bucket. Loop: wait for the global limit and the bucket, send,
     /// then on 429 record the limit and go round again, on 5xx back off and go round again.
     /// </summary>
-    public async Task<T> SendAsync<T>(DiscordRoute route, object? body, CancellationToken ct)
+    public async Task<T> SendAsync<T>(DiscordRoute route, object? body, CancellationToken ct, IReadOnlyList<MessageFile>? files = null)
     {
         byte[]? json = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), DiscordJson.Options);
         int rateLimited = 0, serverErrors = 0;
@@ -128,7 +144,7 @@ public sealed class DiscordRestClient
             string? text;
             try
             {
-                using var request = BuildRequest(route, json);
+                using var request = BuildRequest(route, json, files);
                 try
                 {
                     response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
@@ -202,13 +218,28 @@ public sealed class DiscordRestClient
         }
     }
 
-    private HttpRequestMessage BuildRequest(DiscordRoute route, byte[]? json)
+    private HttpRequestMessage BuildRequest(DiscordRoute route, byte[]? json, IReadOnlyList<MessageFile>? files)
     {
         var request = new HttpRequestMessage(route.Method, new Uri(_baseUrl, route.Path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bot", _options.Token);
         request.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (json is not null)
+        if (files is { Count: > 0 })
+        {
+            // Built afresh for every attempt: content is consumed by sending.
+            var form = new MultipartFormDataContent();
+            var payload = new ByteArrayContent(json ?? "{}"u8.ToArray());
+            payload.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = Encoding.UTF8.WebName };
+            form.Add(payload, "payload_json");
+            for (int i = 0; i < files.Count; i++)
+            {
+                var part = new ByteArrayContent(files[i].Content);
+                part.Headers.ContentType = new MediaTypeHeaderValue(files[i].ContentType);
+                form.Add(part, $"files[{i}]", files[i].FileName);
+            }
+            request.Content = form;
+        }
+        else if (json is not null)
         {
             request.Content = new ByteArrayContent(json);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = Encoding.UTF8.WebName };
