@@ -515,12 +515,66 @@ internal static unsafe class MatMul4Bit
     /// <summary>Forward panel: panel[kk·32 + j] = W[col + j, pc + kk] (a transpose: rows of W become panel columns).</summary>
     private static void FillPanelOfWt(in Weights4Bit w, int pc, int kc, int col, int cols, float* panel, float* row)
     {
+        if (cols == NR && kc % 8 == 0 && pc % 8 == 0 && w.Cols % 8 == 0 && w.BlockShift >= 3 && MatMul.UseAvx512)
+        {
+            FillPanelOfWtAvx512(w, pc, kc, col, panel);
+            return;
+        }
         for (int j = 0; j < cols; j++)
         {
             DequantizeRange(w, (long)(col + j) * w.Cols + pc, kc, row);
             float* dst = panel + j;
             for (int kk = 0; kk < kc; kk++) dst[kk * NR] = row[kk];
         }
+    }
+
+    /// <summary>
+    /// The forward panel without a scalar transpose: per 8 columns of W, one gather per 8 rows
+    /// fetches each row's 4 bytes (8 codes), and each of the 8 shifts, looked up in the table and
+    /// scaled, is one 16-wide row of the panel. Scales are decoded per row when a block starts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FillPanelOfWtAvx512(in Weights4Bit w, int pc, int kc, int col, float* panel)
+    {
+        long k = w.Cols;
+        int rowBytes = (int)(k >> 1), shift = w.BlockShift;
+        var table = Vector512.Load(w.Table);
+        var rows = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * rowBytes;   // AVX2 gathers: .NET has no 512-bit ones
+        float* scale = stackalloc float[NR];
+        // Rows whose length is a multiple of the block size all change block on the same columns.
+        int refresh = (k & (w.BlockSize - 1)) == 0 ? w.BlockSize : 8;
+        Vector512<float> s0 = default, s1 = default;
+        for (int kk = 0; kk < kc; kk += 8)
+        {
+            int c = pc + kk;
+            if (kk == 0 || c % refresh == 0)
+            {
+                for (int j = 0; j < NR; j++) scale[j] = w.Scale(((col + j) * k + c) >> shift);
+                s0 = Vector512.Load(scale);
+                s1 = Vector512.Load(scale + 16);
+            }
+            byte* b0 = w.Packed + (((long)col * k + c) >> 1);
+            var g0 = Vector512.Create(Avx2.GatherVector256((int*)b0, rows, 1), Avx2.GatherVector256((int*)(b0 + 8L * rowBytes), rows, 1));
+            var g1 = Vector512.Create(Avx2.GatherVector256((int*)(b0 + 16L * rowBytes), rows, 1), Avx2.GatherVector256((int*)(b0 + 24L * rowBytes), rows, 1));
+            float* dst = panel + kk * NR;
+            // Value 8g + t of a little-endian group sits at shift 4, 0, 12, 8, 20, 16, 28, 24 (t = 0 … 7).
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 4), Avx512F.ShiftRightLogical(g1, 4), dst);
+            PanelRow(table, s0, s1, g0, g1, dst + NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 12), Avx512F.ShiftRightLogical(g1, 12), dst + 2 * NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 8), Avx512F.ShiftRightLogical(g1, 8), dst + 3 * NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 20), Avx512F.ShiftRightLogical(g1, 20), dst + 4 * NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 16), Avx512F.ShiftRightLogical(g1, 16), dst + 5 * NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 28), Avx512F.ShiftRightLogical(g1, 28), dst + 6 * NR);
+            PanelRow(table, s0, s1, Avx512F.ShiftRightLogical(g0, 24), Avx512F.ShiftRightLogical(g1, 24), dst + 7 * NR);
+        }
+    }
+
+    /// <summary>One panel row: 32 codes (low 4 bits of each lane) → table → times the rows' scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PanelRow(Vector512<float> table, Vector512<float> s0, Vector512<float> s1, Vector512<int> i0, Vector512<int> i1, float* d)
+    {
+        (Avx512F.PermuteVar16x32(table, i0) * s0).Store(d);
+        (Avx512F.PermuteVar16x32(table, i1) * s1).Store(d + 16);
     }
 
     /// <summary>Backward panel: panel[kk·32 + j] = W[pc + kk, col + j]: 32 consecutive values of a row (half a 64-block).</summary>
