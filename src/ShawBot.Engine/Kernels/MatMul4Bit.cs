@@ -643,16 +643,7 @@ internal static unsafe class MatMul4Bit
         return w.Table[nibble] * w.Scale(i >> w.BlockShift);
     }
 
-    private static float* APackBuffer(int floats)
-    {
-        if (t_aPackFloats < floats)
-        {
-            if (t_aPack != null) NativeMemory.AlignedFree(t_aPack);
-            t_aPack = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-            t_aPackFloats = floats;
-        }
-        return t_aPack;
-    }
+    private static float* APackBuffer(int floats) => Scratch.Grow(ref t_aPack, ref t_aPackFloats, floats);
 
     private static void EnsurePanelBuffers()
     {
@@ -665,25 +656,7 @@ internal static unsafe class MatMul4Bit
     [ThreadStatic] private static float* t_luts;       // decoded double-quant scales for GemvPairs
     [ThreadStatic] private static int t_lutFloats;
 
-    private static float* LutBuffer(int floats)
-    {
-        if (t_lutFloats < floats)
-        {
-            if (t_luts != null) NativeMemory.AlignedFree(t_luts);
-            t_luts = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-            t_lutFloats = floats;
-        }
-        return t_luts;
-    }
+    private static float* LutBuffer(int floats) => Scratch.Grow(ref t_luts, ref t_lutFloats, floats);
 
-    private static float* XPermBuffer(int floats)
-    {
-        if (t_xPermFloats < floats)
-        {
-            if (t_xPerm != null) NativeMemory.AlignedFree(t_xPerm);
-            t_xPerm = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-            t_xPermFloats = floats;
-        }
-        return t_xPerm;
-    }
+    private static float* XPermBuffer(int floats) => Scratch.Grow(ref t_xPerm, ref t_xPermFloats, floats);
 }

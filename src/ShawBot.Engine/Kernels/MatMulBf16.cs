@@ -162,27 +162,9 @@ internal static unsafe class MatMulBf16
         }
     }
 
-    private static float* APackBuffer(int floats)
-    {
-        if (t_aPackFloats < floats)
-        {
-            if (t_aPack != null) NativeMemory.AlignedFree(t_aPack);
-            t_aPack = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-            t_aPackFloats = floats;
-        }
-        return t_aPack;
-    }
+    private static float* APackBuffer(int floats) => Scratch.Grow(ref t_aPack, ref t_aPackFloats, floats);
 
-    private static float* XPermBuffer(int floats)
-    {
-        if (t_xPermFloats < floats)
-        {
-            if (t_xPerm != null) NativeMemory.AlignedFree(t_xPerm);
-            t_xPerm = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-            t_xPermFloats = floats;
-        }
-        return t_xPerm;
-    }
+    private static float* XPermBuffer(int floats) => Scratch.Grow(ref t_xPerm, ref t_xPermFloats, floats);
 
     private static float* PanelBuffer()
     {

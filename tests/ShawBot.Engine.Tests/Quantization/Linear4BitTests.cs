@@ -160,7 +160,7 @@ public sealed class Linear4BitTests
         }
     }
 
-    private static void AssertClose(float[] want, float[] got, int m, int n, int k, Func<int, int, int, float> term, string what, double extra = 0)
+    internal static void AssertClose(float[] want, float[] got, int m, int n, int k, Func<int, int, int, float> term, string what, double extra = 0)
     {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
@@ -201,24 +201,12 @@ public sealed class Linear4BitIsaTests
                 lin.ForwardReference(x, m, want);
                 var got = new float[m * rows];
                 lin.Forward(x, m, cols, got, rows, accumulate: false);
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < rows; j++)
-                    {
-                        double l1 = 0;
-                        for (int k = 0; k < cols; k++) l1 += Math.Abs((double)x[i * cols + k] * w[j * cols + k]);
-                        Assert.True(Math.Abs(want[i * rows + j] - got[i * rows + j]) <= 1e-5 * l1, $"{isa} forward m={m} [{i}, {j}]");
-                    }
+                Linear4BitTests.AssertClose(want, got, m, rows, cols, (i, j, k) => x[i * cols + k] * w[j * cols + k], $"{isa} forward m={m}");
                 var wantDx = new float[m * cols];
                 lin.BackwardInputReference(dy, m, wantDx);
                 var gotDx = new float[m * cols];
                 lin.BackwardInput(dy, m, rows, gotDx, cols, accumulate: false);
-                for (int i = 0; i < m; i++)
-                    for (int k = 0; k < cols; k++)
-                    {
-                        double l1 = 0;
-                        for (int j = 0; j < rows; j++) l1 += Math.Abs((double)dy[i * rows + j] * w[j * cols + k]);
-                        Assert.True(Math.Abs(wantDx[i * cols + k] - gotDx[i * cols + k]) <= 1e-5 * l1, $"{isa} backward m={m} [{i}, {k}]");
-                    }
+                Linear4BitTests.AssertClose(wantDx, gotDx, m, cols, rows, (i, k, j) => dy[i * rows + j] * w[j * cols + k], $"{isa} backward m={m}");
             }
         }
         finally { MatMul.MaxIsa = saved; }
