@@ -15,16 +15,17 @@ internal static class EvalCommand
         var adapter = CommonOptions.Adapter();
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
+        var doubleQuant = CommonOptions.DoubleQuant();
         var data = new Option<FileInfo>("--data") { Description = "JSONL file of {\"comment\": ..., \"reply\": ...} pairs", Required = true };
         var maxLen = new Option<int>("--max-length") { DefaultValueFactory = _ => 512, Description = "truncate examples to this many tokens, keeping the reply" };
         var cmd = new Command("eval", "Mean loss per reply token and perplexity of a model, with or without an adapter, on a dataset.")
         {
-            model, adapter, data, prompts, quantize, maxLen,
+            model, adapter, data, prompts, quantize, doubleQuant, maxLen,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)) });
+            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
             var tokenizer = TokenizerLoader.Load(dir);
             LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
             var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora };

@@ -19,6 +19,7 @@ internal static class GenerateCommand
         var adapter = CommonOptions.Adapter();
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
+        var doubleQuant = CommonOptions.DoubleQuant();
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
@@ -29,7 +30,7 @@ internal static class GenerateCommand
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, maxNew, temperature, topK, topP, rep, seed, raw,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -43,7 +44,7 @@ internal static class GenerateCommand
             sampling.Validate();
             var sw = Stopwatch.StartNew();
             string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)) });
+            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
             var tokenizer = TokenizerLoader.Load(dir);
             LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
             double loadSeconds = sw.Elapsed.TotalSeconds;

@@ -18,10 +18,7 @@ internal static class QuantizeCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "where to write the 4-bit folder (must not exist, or be empty)", Required = true };
         var type = new Option<string>("--type") { Description = "4-bit data type: nf4 (NormalFloat, QLoRA's default) or fp4", DefaultValueFactory = _ => "nf4" }
             .AcceptOnlyFromAmong("nf4", "fp4");
-        var doubleQuant = new Option<bool>("--double-quant")
-        {
-            Description = "also quantize the per-block scales to 8 bits (≈ 0.37 bit per weight saved)", DefaultValueFactory = _ => true,
-        };
+        var doubleQuant = CommonOptions.DoubleQuant();
         var cmd = new Command("quantize", "Quantize a Hugging Face model folder to bitsandbytes NF4/FP4 and write it as a transformers-loadable folder.")
         {
             model, output, type, doubleQuant,

@@ -26,6 +26,7 @@ internal static class RetrainCommand
         var model = CommonOptions.Model(required: false);
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
+        var doubleQuant = CommonOptions.DoubleQuant();
         var db = new Option<FileInfo>("--db") { Description = "the service's SQLite store (ShawBot:Store:DatabasePath)", DefaultValueFactory = _ => new FileInfo("data/shawbot.db") };
         var adapters = AdaptersCommand.AdaptersOption();
         var seed = new Option<FileInfo?>("--seed-data") { Description = "JSONL of {\"comment\", \"reply\"} trained on beside the curated examples" };
@@ -42,7 +43,7 @@ internal static class RetrainCommand
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => d.SampleCount, Description = "held-out comments to answer for the report" };
         var cmd = new Command("retrain", "Retrain the adapter now: on the running service (--url) or here, offline (--model, --db, --adapters).")
         {
-            url, token, model, prompts, quantize, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
+            url, token, model, prompts, quantize, doubleQuant, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
@@ -63,7 +64,7 @@ internal static class RetrainCommand
             options.ToTrainOptions(null).Validate();
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             var registry = new AdapterRegistry(options.AdaptersPath);
-            var engine = new EngineOptions { ModelPath = modelDir.FullName, PromptsPath = PromptsFolder(pr.GetValue(prompts)), Quantize = pr.GetValue(quantize)! };
+            var engine = new EngineOptions { ModelPath = modelDir.FullName, PromptsPath = PromptsFolder(pr.GetValue(prompts)), Quantize = pr.GetValue(quantize)!, DoubleQuant = pr.GetValue(doubleQuant) };
             using var llm = new LanguageModel(Options.Create(engine), logging.CreateLogger<LanguageModel>(), registry);
             var store = new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = pr.GetValue(db)!.FullName }), TimeProvider.System);
             var admin = new RegistryAdapterAdmin(registry, llm, logging.CreateLogger<RegistryAdapterAdmin>());

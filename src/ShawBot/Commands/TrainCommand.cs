@@ -15,6 +15,7 @@ internal static class TrainCommand
         var model = CommonOptions.Model();
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
+        var doubleQuant = CommonOptions.DoubleQuant();
         var data = new Option<FileInfo>("--data") { Description = "JSONL file of {\"comment\": ..., \"reply\": ...} pairs", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output folder: the best adapter (PEFT layout), loss-curve.svg, metrics.json, checkpoint/ to resume", Required = true };
         var rank = new Option<int>("--rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
@@ -38,7 +39,7 @@ internal static class TrainCommand
         var maxSteps = new Option<int>("--max-steps") { DefaultValueFactory = _ => 0, Description = "stop after this many optimizer steps (0 = all epochs)" };
         var cmd = new Command("train", "Fine-tune a LoRA adapter on comment/reply pairs (QLoRA with --quantize nf4). Ctrl+C saves a checkpoint; running the same command again resumes it.")
         {
-            model, data, output, prompts, quantize, rank, alpha, targets, dropout, rslora, lr, epochs, batch, accum, warmup, schedule, wd, adam8,
+            model, data, output, prompts, quantize, doubleQuant, rank, alpha, targets, dropout, rslora, lr, epochs, batch, accum, warmup, schedule, wd, adam8,
             maxLen, evalFrac, allTokens, noCkpt, seed, maxSteps,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
@@ -64,7 +65,7 @@ internal static class TrainCommand
             var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
             var (train, eval) = ReplyDataset.Split(examples, options.EvalFraction);
             string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)) });
+            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
             var tokenizer = TokenizerLoader.Load(dir);
             var trainer = new Trainer(llm, tokenizer, template, options);
             string outDir = pr.GetValue(output)!.FullName;
