@@ -24,6 +24,7 @@ public sealed unsafe class Bf16Linear : ILinear
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
         _pin = GCHandle.Alloc(weight, GCHandleType.Pinned);
+        unsafe { Kernels.HugePages.Advise((void*)_pin.AddrOfPinnedObject(), weight.LongLength * 2); }
     }
 
     /// <summary>Rounds an fp32 weight to BF16 (nearest even).</summary>

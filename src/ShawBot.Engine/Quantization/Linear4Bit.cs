@@ -38,6 +38,7 @@ public sealed unsafe class Nf4Linear : ILinear
         _tables = (float*)NativeMemory.AlignedAlloc(272 * sizeof(float), 64);
         weight.Code.CopyTo(new Span<float>(_tables, 16));
         _packed = GCHandle.Alloc(weight.Packed, GCHandleType.Pinned);
+        HugePages.Advise((void*)_packed.AddrOfPinnedObject(), weight.Packed.LongLength);
         if (!weight.IsDoubleQuantized)
             _scales = GCHandle.Alloc(weight.Absmax!, GCHandleType.Pinned);
         else if (BitOperations.IsPow2(weight.NestedBlockSize) && weight.NestedCode.Length == 256)
