@@ -17,16 +17,21 @@ internal static class DecodeBench
         using var synth = SyntheticModel.Create(4);
         if (only is null or "fp32") Measure(synth.WithLayers(2), 2, WeightFormat.Float32);
         if (only is null or "nf4") Measure(synth.Folder, 4, WeightFormat.Nf4);
+        // What drafting pays: the same with an all-linear rank-16 LoRA adapter applied (as the service does).
+        if (only is null or "nf4" or "nf4-lora") Measure(synth.Folder, 4, WeightFormat.Nf4, withAdapter: true);
     }
 
-    private static void Measure(string folder, int layers, WeightFormat format)
+    private static void Measure(string folder, int layers, WeightFormat format, bool withAdapter = false)
     {
         var sw = Stopwatch.StartNew();
         using var model = ModelLoader.Load(folder, new ModelLoadOptions { Quantize = format, DoubleQuant = true, RopePositions = 4096 });
         double load = sw.Elapsed.TotalSeconds;
         var session = new InferenceSession(model, 256);
+        ShawBot.Engine.Lora.LoraAdapter? lora = withAdapter
+            ? ShawBot.Engine.Lora.LoraAdapter.CreateNew(model.Config, new ShawBot.Engine.Lora.LoraConfig { Rank = 16, Alpha = 32, TargetPattern = "all-linear" }, 5)
+            : null;
         var logits = new float[SyntheticModel.Vocab];
-        session.Forward([1, 22, 333, 4444, 5555, 666, 77, 8], logits);
+        session.Forward([1, 22, 333, 4444, 5555, 666, 77, 8], logits, false, lora);
         // Best and median of 12 runs of 8 tokens (the machine is shared: neighbours move the DRAM
         // bandwidth by ±30 %). The cache grows to 8 + 96 positions, so attention stays small.
         var runs = new List<double>();
@@ -34,7 +39,7 @@ internal static class DecodeBench
         {
             const int tokens = 8;
             sw.Restart();
-            for (int i = 0; i < tokens; i++) session.Forward([100 + rep * tokens + i], logits);
+            for (int i = 0; i < tokens; i++) session.Forward([100 + rep * tokens + i], logits, false, lora);
             runs.Add(sw.Elapsed.TotalSeconds / tokens);
         }
         runs.Sort();
@@ -67,7 +72,7 @@ internal static class DecodeBench
         runsGemv.Sort();
         double perLayer = (best - head) / layers, t32 = head + 32 * perLayer;
         double medianLayer = (median - head) / layers, median32 = head + 32 * medianLayer;
-        string name = format == WeightFormat.Float32 ? "fp32" : "nf4-dq";
+        string name = (format == WeightFormat.Float32 ? "fp32" : "nf4-dq") + (withAdapter ? "+lora-r16-all-linear" : "");
         Console.WriteLine($"{{\"figure\":\"decode\",\"format\":\"{name}\",\"layers\":{layers},\"load_s\":{load:F1},\"weights_mb\":{model.SizeInBytes / 1e6:F0},"
             + $"\"ms_per_token\":{best * 1e3:F2},\"tokens_per_s\":{1 / best:F2},\"head_ms\":{head * 1e3:F2},\"layer_ms\":{perLayer * 1e3:F2},"
             + $"\"ms_per_token_32_layers\":{t32 * 1e3:F1},\"tokens_per_s_32_layers\":{1 / t32:F2},"

@@ -121,6 +121,13 @@ public sealed class LoraAdapter : ILoraDelta
             Dropout(x, m, ldx, mod, xd);
             x = xd; ldx = mod.In;
         }
+        if (m == 1)
+        {
+            // Decode: two skinny matrix-vector products straight from the PEFT layout. The general
+            // GEMM would repack A and B on every call, which cost more than the 4-bit layer itself.
+            LoraRow.Apply(x[..mod.In], A(mod), B(mod), r, Scaling, t, y[..mod.Out]);
+            return true;
+        }
         // t = x Aᵀ · s  [m, r];  y += t Bᵀ
         Gemm.Multiply(m, r, mod.In, x, ldx, false, A(mod), mod.In, true, t, r, false);
         System.Numerics.Tensors.TensorPrimitives.Multiply(t, Scaling, t);
