@@ -6,14 +6,21 @@ namespace ShawBot.Engine.Tests.Lora;
 
 public class AdapterTests
 {
-    [Theory]
-    [InlineData("tiny-mistral")]
-    [InlineData("tiny-llama-bf16")]
-    public void MergedModelMatchesBasePlusAdapter(string name)
+    public static TheoryData<string> Models => new() { "tiny-mistral", "tiny-llama-bf16" };
+
+    /// <summary>A golden case, its fp32 model and its PEFT adapter.</summary>
+    private static (GoldenCase G, LlamaModel Model, LoraAdapter Adapter) Golden(string name)
     {
         var g = GoldenCase.Load(name);
-        using var model = ModelLoader.Load(g.Folder);
-        var adapter = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config);
+        var model = ModelLoader.Load(g.Folder);
+        return (g, model, PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config));
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void MergedModelMatchesBasePlusAdapter(string name)
+    {
+        var (g, model, adapter) = Golden(name);
+        using var _ = model;
         var warnings = LoraMerge.MergeInto(model, adapter);
         Assert.Empty(warnings);
         var logits = new float[g.T * g.V];
@@ -22,14 +29,11 @@ public class AdapterTests
     }
 
     /// <summary>Decode applies the adapter one row at a time (its own kernel): token by token through the cache it must give logits_lora.</summary>
-    [Theory]
-    [InlineData("tiny-mistral")]
-    [InlineData("tiny-llama-bf16")]
+    [Theory, MemberData(nameof(Models))]
     public void OneTokenAtATimeWithTheAdapterMatchesTheGoldenLogits(string name)
     {
-        var g = GoldenCase.Load(name);
-        using var model = ModelLoader.Load(g.Folder);
-        var adapter = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config);
+        var (g, model, adapter) = Golden(name);
+        using var _ = model;
         var session = new InferenceSession(model, 64);
         int[] seq = g.Sequence(0);
         var want = g.Floats("logits_lora");
