@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ShawBot.Engine.Kernels;
 
@@ -55,6 +56,7 @@ public static unsafe class Attention
 
     [ThreadStatic] private static float[]? t_scores;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardPart(int part, void* state)
     {
         ref Args a = ref Unsafe.AsRef<Args>(state);
@@ -70,19 +72,27 @@ public static unsafe class Attention
             for (int t = 0; t < s.T; t++)
             {
                 int visible = s.Pos0 + t + 1;
-                var qv = new ReadOnlySpan<float>(a.Q + (nint)t * s.LdQ + h * hs, hs);
                 Span<float> sc = scores[..visible];
-                for (int j = 0; j < visible; j++)
-                    sc[j] = TensorPrimitives.Dot(qv, new ReadOnlySpan<float>(a.K + (nint)j * s.LdKV + kvOff, hs)) * scale;
+                // One call per key and per value row was most of a decode step's attention at a few
+                // hundred positions: the dot products and the weighted sum of V run inline here.
+                float* qp = a.Q + (nint)t * s.LdQ + h * hs;
+                if (hs == 128 && Vector512.IsHardwareAccelerated) Scores128(qp, a.K + kvOff, s.LdKV, visible, scale, sc);
+                else
+                    for (int j = 0; j < visible; j++)
+                        sc[j] = Dot(qp, a.K + (nint)j * s.LdKV + kvOff, hs) * scale;
                 float max = TensorPrimitives.Max(sc);
                 TensorPrimitives.Subtract(sc, max, sc);
                 TensorPrimitives.Exp(sc, sc);
                 float inv = 1f / TensorPrimitives.Sum(sc);
                 TensorPrimitives.Multiply(sc, inv, sc);
-                var ov = new Span<float>(a.O + (nint)t * s.LdO + h * hs, hs);
-                ov.Clear();
-                for (int j = 0; j < visible; j++)
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(a.V + (nint)j * s.LdKV + kvOff, hs), sc[j], ov, ov);
+                float* op = a.O + (nint)t * s.LdO + h * hs;
+                if (hs == 128 && Vector512.IsHardwareAccelerated) WeightedSum128(a.V + kvOff, s.LdKV, sc, op);
+                else
+                {
+                    new Span<float>(op, hs).Clear();
+                    for (int j = 0; j < visible; j++)
+                        AddScaled(op, a.V + (nint)j * s.LdKV + kvOff, sc[j], hs);
+                }
                 if (a.Probs != null)
                 {
                     var row = new Span<float>(a.Probs + ((nint)h * s.T + t) * l, l);
@@ -91,6 +101,100 @@ public static unsafe class Attention
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Head size 128 (Mistral, Llama): sc[j] = scale · ⟨q, K_j⟩ for j &lt; n, four keys at a time so the
+    /// four dot products run as independent chains and share each load of q.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scores128(float* q, float* k, int ldk, int n, float scale, Span<float> sc)
+    {
+        int j = 0;
+        for (; j + 4 <= n; j += 4)
+        {
+            float* k0 = k + (nint)j * ldk, k1 = k0 + ldk, k2 = k1 + ldk, k3 = k2 + ldk;
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int c = 0; c < 128; c += 16)
+            {
+                var qc = Vector512.Load(q + c);
+                a0 += Vector512.Load(k0 + c) * qc;
+                a1 += Vector512.Load(k1 + c) * qc;
+                a2 += Vector512.Load(k2 + c) * qc;
+                a3 += Vector512.Load(k3 + c) * qc;
+            }
+            sc[j] = Vector512.Sum(a0) * scale;
+            sc[j + 1] = Vector512.Sum(a1) * scale;
+            sc[j + 2] = Vector512.Sum(a2) * scale;
+            sc[j + 3] = Vector512.Sum(a3) * scale;
+        }
+        for (; j < n; j++) sc[j] = Dot(q, k + (nint)j * ldk, 128) * scale;
+    }
+
+    /// <summary>Head size 128: o = Σ_j p[j] · V_j with the 128 sums held in eight registers across all j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightedSum128(float* v, int ldv, ReadOnlySpan<float> p, float* o)
+    {
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default, o6 = default, o7 = default;
+        for (int j = 0; j < p.Length; j++)
+        {
+            float* vj = v + (nint)j * ldv;
+            var pj = Vector512.Create(p[j]);
+            o0 += Vector512.Load(vj) * pj; o1 += Vector512.Load(vj + 16) * pj;
+            o2 += Vector512.Load(vj + 32) * pj; o3 += Vector512.Load(vj + 48) * pj;
+            o4 += Vector512.Load(vj + 64) * pj; o5 += Vector512.Load(vj + 80) * pj;
+            o6 += Vector512.Load(vj + 96) * pj; o7 += Vector512.Load(vj + 112) * pj;
+        }
+        o0.Store(o); o1.Store(o + 16); o2.Store(o + 32); o3.Store(o + 48);
+        o4.Store(o + 64); o5.Store(o + 80); o6.Store(o + 96); o7.Store(o + 112);
+    }
+
+    /// <summary>⟨a, b⟩ over n floats (two accumulators; 16- or 8-wide, then scalar).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(float* a, float* b, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            Vector512<float> s0 = default, s1 = default;
+            for (; i + 32 <= n; i += 32)
+            {
+                s0 += Vector512.Load(a + i) * Vector512.Load(b + i);
+                s1 += Vector512.Load(a + i + 16) * Vector512.Load(b + i + 16);
+            }
+            sum = Vector512.Sum(s0 + s1);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            Vector256<float> s0 = default, s1 = default;
+            for (; i + 16 <= n; i += 16)
+            {
+                s0 += Vector256.Load(a + i) * Vector256.Load(b + i);
+                s1 += Vector256.Load(a + i + 8) * Vector256.Load(b + i + 8);
+            }
+            sum = Vector256.Sum(s0 + s1);
+        }
+        for (; i < n; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    /// <summary>y[0..n) += s · x[0..n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(float* y, float* x, float s, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var sv = Vector512.Create(s);
+            for (; i + 16 <= n; i += 16) (Vector512.Load(y + i) + Vector512.Load(x + i) * sv).Store(y + i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var sv = Vector256.Create(s);
+            for (; i + 8 <= n; i += 8) (Vector256.Load(y + i) + Vector256.Load(x + i) * sv).Store(y + i);
+        }
+        for (; i < n; i++) y[i] += s * x[i];
     }
 
     /// <summary>Plain loops in double for tests (no GQA shortcuts, no SIMD).</summary>

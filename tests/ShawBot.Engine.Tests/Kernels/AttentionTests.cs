@@ -9,6 +9,8 @@ public class AttentionTests
     [InlineData(7, 0, 4, 4, 8)]
     [InlineData(5, 9, 8, 2, 16)]     // decoding after a cached prefix, GQA 4:1
     [InlineData(33, 3, 32, 8, 128)]  // Mistral's head layout, both threads
+    [InlineData(1, 700, 32, 8, 128)] // a decode step 700 positions in (head size 128: keys four at a time)
+    [InlineData(2, 5, 32, 8, 128)]   // 6 and 7 visible keys: the four-at-a-time loop and its tail
     public void AgreesWithReference(int t, int pos0, int nh, int nkv, int hs)
     {
         int l = pos0 + t, ldq = nh * hs, ldkv = nkv * hs;
