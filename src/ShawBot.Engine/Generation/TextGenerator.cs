@@ -9,8 +9,9 @@ public enum StopReason { EndOfSequence, StopString, MaxTokens, ContextFull, Canc
 /// <summary>What a generation produced, with its timings.</summary>
 /// <param name="Text">the generated text, without the stop string it ended at.</param>
 /// <param name="Stop">the stop string generation ended at (StopReason.StopString), else null.</param>
+/// <param name="CachedPromptTokens">leading prompt tokens whose keys and values were still in the cache from the previous generation (not computed again).</param>
 public sealed record GenerationResult(string Text, int[] Tokens, int PromptTokens, StopReason StopReason, TimeSpan PrefillTime, TimeSpan DecodeTime,
-    string? Stop = null)
+    string? Stop = null, int CachedPromptTokens = 0)
 {
     /// <summary>
     /// The text with the stop string it ended at put back after one space ("… see you –ShawGPT"),
@@ -18,7 +19,7 @@ public sealed record GenerationResult(string Text, int[] Tokens, int PromptToken
     /// </summary>
     public string TextWithStop => Stop is null ? Text : Text.TrimEnd() + " " + Stop;
 
-    public double PrefillTokensPerSecond => PromptTokens / Math.Max(PrefillTime.TotalSeconds, 1e-9);
+    public double PrefillTokensPerSecond => (PromptTokens - CachedPromptTokens) / Math.Max(PrefillTime.TotalSeconds, 1e-9);
     public double DecodeTokensPerSecond => Tokens.Length / Math.Max(DecodeTime.TotalSeconds, 1e-9);
 }
 
@@ -26,6 +27,9 @@ public sealed record GenerationResult(string Text, int[] Tokens, int PromptToken
 /// KV-cached generation: prefill the prompt, then one token at a time, streaming text as soon as it
 /// is complete (never half a UTF-8 character, never the start of a stop string that may still
 /// match). One generation at a time per instance; the session and buffers are reused.
+/// Prompts that start like the previous one (every draft starts with the same instructions) reuse
+/// the keys and values of that shared prefix when the adapter is the same object: only the rest of
+/// the prompt is prefilled.
 /// </summary>
 public sealed class TextGenerator
 {
@@ -34,6 +38,8 @@ public sealed class TextGenerator
     private readonly InferenceSession _session;
     private readonly float[] _logits;
     private readonly SemaphoreSlim _busy = new(1, 1);
+    private readonly List<int> _cached = [];   // the tokens whose keys/values sit at positions 0 … Count-1
+    private ILoraDelta? _cachedLora;
 
     public TextGenerator(LlamaModel model, ITokenizer tokenizer, int contextTokens = 2048)
     {
@@ -71,9 +77,21 @@ public sealed class TextGenerator
         int emitted = 0, maxStop = o.StopStrings.Count == 0 ? 0 : o.StopStrings.Max(s => s.Length);
         var eos = new HashSet<int>(_model.Config.EosTokenIds) { _tokenizer.EosId };
 
-        _session.Reset();
+        // Reuse the longest shared prefix (at least one prompt token is run, for its logits).
+        int reuse = 0;
+        if (ReferenceEquals(lora, _cachedLora))
+        {
+            int max = Math.Min(Math.Min(_cached.Count, _session.Position), prompt.Count - 1);
+            while (reuse < max && _cached[reuse] == prompt[reuse]) reuse++;
+        }
+        _session.Truncate(reuse);
+        _cached.RemoveRange(reuse, _cached.Count - reuse);
+        _cachedLora = lora;
         var sw = Stopwatch.StartNew();
-        _session.Forward(prompt.ToArray(), _logits, false, lora);
+        int[] rest = new int[prompt.Count - reuse];
+        for (int i = 0; i < rest.Length; i++) rest[i] = prompt[reuse + i];
+        _session.Forward(rest, _logits, false, lora);
+        _cached.AddRange(rest);
         TimeSpan prefill = sw.Elapsed;
         sw.Restart();
         StopReason reason = StopReason.MaxTokens;
@@ -99,11 +117,12 @@ public sealed class TextGenerator
             if (safe > emitted) { onText?.Invoke(text.ToString(emitted, safe - emitted)); emitted = safe; }
             if (_session.Position >= _session.MaxTokens) { reason = StopReason.ContextFull; break; }
             _session.Forward([next], _logits, false, lora);
+            _cached.Add(next);
         }
         if (reason != StopReason.StopString) text.Append(decoder.Flush());
         string final = cut >= 0 ? text.ToString(0, cut) : text.ToString();
         if (final.Length > emitted) onText?.Invoke(final[emitted..]);
-        return new GenerationResult(final, output.ToArray(), prompt.Count, reason, prefill, sw.Elapsed, reason == StopReason.StopString ? stop : null);
+        return new GenerationResult(final, output.ToArray(), prompt.Count, reason, prefill, sw.Elapsed, reason == StopReason.StopString ? stop : null, reuse);
     }
 
     /// <summary>Position of the earliest stop string in text[from..] (and which one), or -1.</summary>

@@ -41,8 +41,9 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
         var result = model.Generator.Generate(prompt, sampling, adapter, null, ct);
         ct.ThrowIfCancellationRequested();
         string text = result.TextWithStop;   // generation stops at the sign-off; keep it
-        logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s), adapter {Adapter}",
-            result.Tokens.Length, request.CommentId, (result.PrefillTime + result.DecodeTime).TotalSeconds, result.DecodeTokensPerSecond, adapter?.Version ?? "base");
+        logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s; prompt {Prompt} tokens, {Cached} of them cached), adapter {Adapter}",
+            result.Tokens.Length, request.CommentId, (result.PrefillTime + result.DecodeTime).TotalSeconds, result.DecodeTokensPerSecond,
+            result.PromptTokens, result.CachedPromptTokens, adapter?.Version ?? "base");
         return new ReplyDraft(text.Trim(), model.Name, adapter?.Version ?? "base",
             new SamplingSettings(o.Temperature, o.TopP, o.MaxNewTokens, o.Temperature > 0 ? o.Seed : null));
     }

@@ -56,6 +56,36 @@ public sealed class GenerationTests : IDisposable
         Assert.Equal(_prompt.Length, r.PromptTokens);
     }
 
+    /// <summary>
+    /// Drafts share their instructions: a prompt that starts like the previous one prefills only the
+    /// rest, and the result is what a fresh generator gives. Another adapter (or none) starts over.
+    /// </summary>
+    [Fact]
+    public void ASharedPromptPrefixIsReusedOnlyForTheSameAdapter()
+    {
+        int[] first = _tok.Encode("Instructions for every reply: be kind and brief. Comment: Great video, thanks!");
+        int[] second = _tok.Encode("Instructions for every reply: be kind and brief. Comment: What GPU did you use?");
+        int shared = 0;
+        while (first[shared] == second[shared]) shared++;
+        Assert.True(shared > 10, $"the prompts share only {shared} tokens");
+        var o = SamplingOptions.Greedy with { MaxNewTokens = 12 };
+        var gen = new TextGenerator(_model, _tok, 256);
+        var a = gen.Generate(first, o);
+        Assert.Equal(0, a.CachedPromptTokens);
+        var b = gen.Generate(second, o);
+        Assert.Equal(shared, b.CachedPromptTokens);
+        Assert.Equal(new TextGenerator(_model, _tok, 256).Generate(second, o).Tokens, b.Tokens);
+        // The same prompt again reuses all but its last token (that one is run for its logits).
+        var c = gen.Generate(second, o);
+        Assert.Equal(second.Length - 1, c.CachedPromptTokens);
+        Assert.Equal(b.Tokens, c.Tokens);
+        // A different adapter object sees other keys and values: nothing is reused.
+        var adapter = ShawBot.Engine.Lora.LoraAdapter.CreateNew(_model.Config, new ShawBot.Engine.Lora.LoraConfig { Rank = 2, Alpha = 4 }, 3);
+        Assert.Equal(0, gen.Generate(second, o, adapter).CachedPromptTokens);
+        Assert.Equal(second.Length - 1, gen.Generate(second, o, adapter).CachedPromptTokens);
+        Assert.Equal(0, gen.Generate(second, o).CachedPromptTokens);
+    }
+
     [Fact]
     public void StopStringCutsTheTextAndIsNeverStreamed()
     {
