@@ -47,10 +47,12 @@ internal unsafe struct Weights4Bit
 /// <summary>
 /// Y (+)= X · Wᵀ and dX (+)= dY · W for a 4-bit W, dequantizing in registers or in L1-sized tiles,
 /// never the whole matrix.
-///   Decode (m = 1, Cols % 64 == 0): fused GEMV, rows split over the workers in fixed ranges.
+///   Decode (m = 1, Cols % 64 == 0): fused GEMV (<see cref="GemvPairs"/> where AVX512BW exists,
+///   else Lanes/Chunks on AVX-512F or the AVX2 kernel), rows split over the workers in fixed ranges.
 ///   Otherwise: a kc × 32 panel of W (or of Wᵀ for the backward) is dequantized into the
-///   <see cref="PackedMatrix"/> panel layout and fed to <see cref="MatMul.MicroKernel"/>; the two
-///   workers take fixed halves of the panels, so results do not depend on thread timing.
+///   <see cref="PackedMatrix"/> panel layout (forward panels gathered 32 rows × 8 columns at a time)
+///   and fed to <see cref="MatMul.MicroKernel"/>; the two workers take fixed halves of the panels,
+///   so results do not depend on thread timing.
 /// </summary>
 internal static unsafe class MatMul4Bit
 {
@@ -81,7 +83,7 @@ internal static unsafe class MatMul4Bit
     public static void Forward(in Weights4Bit w, float* x, int m, int ldx, float* y, int ldy, bool accumulate)
         => Forward(w, x, m, ldx, y, ldy, accumulate, GemvPath.Auto);
 
-    /// <summary>The GEMV kernels each path can run: <see cref="GemvPath.Panels"/> always; the others need AVX-512 and whole chunks.</summary>
+    /// <summary>Whether a kernel can run this weight here: Panels always; the others need whole 64-value chunks per row and AVX-512 (Pairs: AVX512BW, 64-blocks, rows of 128s) or, for Avx2, AVX2 + FMA.</summary>
     internal static bool Supports(in Weights4Bit w, GemvPath path) => path switch
     {
         GemvPath.Pairs => w.RowsAreWholeChunks && w.Cols % 128 == 0 && w.BlockShift == 6 && MatMul.UseAvx512 && Avx512BW.IsSupported
