@@ -50,6 +50,18 @@ public sealed class TextGenerator
     }
 
     public LlamaModel Model => _model;
+
+    /// <summary>
+    /// Drops the cached prompt prefix. The cache assumes the model's weights and the adapter's
+    /// values do not change between generations; call this after changing them in place
+    /// (<see cref="Lora.LoraMerge.MergeInto"/>, training the adapter object that is passed).
+    /// </summary>
+    public void ForgetCachedPrompt()
+    {
+        _busy.Wait();
+        try { _cached.Clear(); _cachedLora = null; _session.Reset(); }
+        finally { _busy.Release(); }
+    }
     public ITokenizer Tokenizer => _tokenizer;
     public int ContextTokens => _session.MaxTokens;
 

@@ -33,6 +33,7 @@ internal static unsafe partial class HugePages
         catch (DllNotFoundException) { }
     }
 
-    [LibraryImport("libc", SetLastError = true)]
+    // glibc's soname: a bare "libc" can resolve to the linker script libc.so where -dev packages are installed.
+    [LibraryImport("libc.so.6", SetLastError = true)]
     private static partial int madvise(void* addr, nuint length, int advice);
 }

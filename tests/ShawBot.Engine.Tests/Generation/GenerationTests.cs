@@ -84,6 +84,9 @@ public sealed class GenerationTests : IDisposable
         Assert.Equal(0, gen.Generate(second, o, adapter).CachedPromptTokens);
         Assert.Equal(second.Length - 1, gen.Generate(second, o, adapter).CachedPromptTokens);
         Assert.Equal(0, gen.Generate(second, o).CachedPromptTokens);
+        // After the weights change in place the caller drops the cache: nothing is reused.
+        gen.ForgetCachedPrompt();
+        Assert.Equal(0, gen.Generate(second, o).CachedPromptTokens);
     }
 
     [Fact]
