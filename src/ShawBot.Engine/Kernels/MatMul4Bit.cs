@@ -74,6 +74,7 @@ internal static unsafe class MatMul4Bit
         public float* X; public int M; public int Ldx;
         public float* Y; public int Ldy;
         public bool Accumulate; public bool Transposed; public int Parts;
+        public GemvPath Path;
     }
 
     /// <summary>Which kernel computes a single-row product (decode). Auto picks the fastest the CPU and shape allow.</summary>
@@ -107,14 +108,12 @@ internal static unsafe class MatMul4Bit
             if (!Supports(w, path)) throw new ArgumentException($"the {path} GEMV kernel cannot run a [{w.Rows}, {w.Cols}] weight with block size {w.BlockSize} here", nameof(path));
             // xp holds x re-ordered once per call to match the order in which each kernel meets the codes.
             float* xp = XPermBuffer(w.Cols);
-            delegate*<int, void*, void> part;
             if (path == GemvPath.Pairs)
             {
                 // Per 128 values: sub-vector k holds x[c + 4i + PairElement[k]] for lanes i = 0..15 (see GemvPairs).
                 for (int c = 0; c < w.Cols; c += 128)
                     for (int k = 0; k < 8; k++)
                         for (int i = 0; i < 16; i++) xp[c + 16 * k + i] = x[c + 4 * i + PairElement[k]];
-                part = &GemvPairsPart;
             }
             else if (path == GemvPath.Lanes)
             {
@@ -122,7 +121,6 @@ internal static unsafe class MatMul4Bit
                 for (int c = 0; c < w.Cols; c += 128)
                     for (int k = 0; k < 8; k++)
                         for (int i = 0; i < 16; i++) xp[c + 16 * k + i] = x[c + 8 * i + LaneElement[k]];
-                part = &GemvLanesPart;
             }
             else if (path == GemvPath.Avx2)
             {
@@ -133,7 +131,6 @@ internal static unsafe class MatMul4Bit
                         xp[c + i] = x[c + 2 * i];
                         xp[c + 8 + i] = x[c + 2 * i + 1];
                     }
-                part = &GemvAvx2Part;
             }
             else
             {
@@ -147,11 +144,11 @@ internal static unsafe class MatMul4Bit
                         xp[c + 32 + i] = x[c + 32 + 2 * i];
                         xp[c + 48 + i] = x[c + 32 + 2 * i + 1];
                     }
-                part = &GemvPart;
             }
             args.X = xp;
             args.Parts = (long)w.Rows * w.Cols < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, w.Rows);
-            WorkerPool.Run(args.Parts, part, Unsafe.AsPointer(ref args));
+            args.Path = path;
+            WorkerPool.Run(args.Parts, &GemvPart, Unsafe.AsPointer(ref args));
             return;
         }
         int panels = (w.Rows + NR - 1) / NR;
@@ -169,11 +166,18 @@ internal static unsafe class MatMul4Bit
         WorkerPool.Run(args.Parts, &GemmPart, Unsafe.AsPointer(ref args));
     }
 
+    /// <summary>Rows [r0, r1) of this part (fixed ranges) through the kernel the call chose.</summary>
     private static void GemvPart(int part, void* state)
     {
         ref Args a = ref Unsafe.AsRef<Args>(state);
         int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
-        Gemv(a.W, a.X, r0, r1, a.Y, a.Accumulate);
+        switch (a.Path)
+        {
+            case GemvPath.Pairs: GemvPairs(a.W, a.X, r0, r1, a.Y, a.Accumulate); break;
+            case GemvPath.Lanes: GemvLanes(a.W, a.X, r0, r1, a.Y, a.Accumulate); break;
+            case GemvPath.Avx2: GemvAvx2(a.W, a.X, r0, r1, a.Y, a.Accumulate); break;
+            default: Gemv(a.W, a.X, r0, r1, a.Y, a.Accumulate); break;
+        }
     }
 
     /// <summary>
@@ -213,13 +217,6 @@ internal static unsafe class MatMul4Bit
     // Shift of each nibble inside a 32-bit lane (4 bytes = 8 values, high nibble first) and the
     // element it holds: byte b's high nibble (shift 8b + 4) is element 2b, its low nibble element 2b + 1.
     private static readonly int[] LaneElement = [0, 1, 2, 3, 4, 5, 6, 7];
-
-    private static void GemvLanesPart(int part, void* state)
-    {
-        ref Args a = ref Unsafe.AsRef<Args>(state);
-        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
-        GemvLanes(a.W, a.X, r0, r1, a.Y, a.Accumulate);
-    }
 
     /// <summary>
     /// GEMV over 128 values (64 bytes, two 64-blocks) per step without widening bytes: the 64 bytes
@@ -290,13 +287,6 @@ internal static unsafe class MatMul4Bit
 
     /// <summary>Benchmarks try other tile widths with this (0: PairMaxTile).</summary>
     internal static int PairMaxTileOverride, PrefetchL2Override;
-
-    private static void GemvPairsPart(int part, void* state)
-    {
-        ref Args a = ref Unsafe.AsRef<Args>(state);
-        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
-        GemvPairs(a.W, a.X, r0, r1, a.Y, a.Accumulate);
-    }
 
     /// <summary>
     /// GEMV over 128 values (64 bytes = blocks A and B) per step, every table lookup inside one block:
@@ -411,13 +401,6 @@ internal static unsafe class MatMul4Bit
             }
             for (int r = rb; r < re; r++) y[r] = accumulate ? y[r] + sums[r - rb] : sums[r - rb];
         }
-    }
-
-    private static void GemvAvx2Part(int part, void* state)
-    {
-        ref Args a = ref Unsafe.AsRef<Args>(state);
-        int r0 = (int)((long)a.W.Rows * part / a.Parts), r1 = (int)((long)a.W.Rows * (part + 1) / a.Parts);
-        GemvAvx2(a.W, a.X, r0, r1, a.Y, a.Accumulate);
     }
 
     /// <summary>
