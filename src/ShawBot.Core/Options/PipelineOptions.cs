@@ -34,11 +34,14 @@ public sealed class DrafterOptions
 {
     public const string Section = "ShawBot:Drafter";
 
+    /// <summary>The sign-off every reply ends with unless configured otherwise (the one default: drafter, engine, CLI).</summary>
+    public const string DefaultSignOff = "–ShawGPT";
+
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Text after the first occurrence of this sign-off is cut; empty disables cutting.</summary>
-    public string SignOff { get; set; } = "–ShawGPT";
+    public string SignOff { get; set; } = DefaultSignOff;
 
     /// <summary>YouTube's limit on a comment's text.</summary>
     [Range(1, 10_000)]

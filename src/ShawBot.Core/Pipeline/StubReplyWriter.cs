@@ -1,4 +1,5 @@
 using ShawBot.Core.Domain;
+using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Text;
 
@@ -13,7 +14,7 @@ public sealed class StubReplyWriter : IReplyWriter
     public const string ModelName = "stub";
     public const string AdapterVersion = "none";
 
-    public static string ExpectedReply(ReplyRequest request, string signOff = "–ShawGPT")
+    public static string ExpectedReply(ReplyRequest request, string signOff = DrafterOptions.DefaultSignOff)
     {
         ArgumentNullException.ThrowIfNull(request);
         var quote = ReplyText.Truncate(request.Text.ReplaceLineEndings(" "), 40);
@@ -24,7 +25,7 @@ public sealed class StubReplyWriter : IReplyWriter
     public Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var text = ExpectedReply(request) + "\n[INST] and more text the model should not have written";
+        var text = ExpectedReply(request) + "\nUser: and more text the model should not have written";
         return Task.FromResult(new ReplyDraft(text, ModelName, AdapterVersion, SamplingSettings.Greedy));
     }
 }

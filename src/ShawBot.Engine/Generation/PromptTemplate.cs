@@ -40,6 +40,19 @@ public sealed class PromptTemplate
         _suffix = _eosAfterReply ? suffix[..^Eos.Length] : suffix;
     }
 
+    /// <summary>
+    /// The prompts folder: <paramref name="folder"/> when given, else ./prompts when it holds
+    /// instructions.txt, else prompts/ beside the executable. Every caller (service, CLI) asks here.
+    /// </summary>
+    public static string Locate(string? folder)
+    {
+        if (!string.IsNullOrEmpty(folder)) return folder;
+        string[] candidates = [Path.Combine(Environment.CurrentDirectory, "prompts"), Path.Combine(AppContext.BaseDirectory, "prompts")];
+        foreach (string candidate in candidates)
+            if (File.Exists(Path.Combine(candidate, InstructionsFile))) return candidate;
+        throw new FileNotFoundException($"no prompts/{InstructionsFile} in {candidates[0]} or {candidates[1]}; pass the prompts folder (--prompts DIR or ShawBot:Engine:PromptsPath)");
+    }
+
     /// <summary>Reads prompts/instructions.txt and prompts/template.txt (the default template when the latter is absent).</summary>
     public static PromptTemplate Load(string promptsDirectory)
     {
@@ -51,26 +64,41 @@ public sealed class PromptTemplate
         catch (FormatException e) { throw new FormatException($"{tp}: {e.Message}", e); }
     }
 
+    /// <summary>The text before {reply} with every slot filled in (each slot value as given: callers neutralise first).</summary>
+    private string Fill(PromptSlots slots)
+    {
+        string text = _prefix;
+        foreach (var (placeholder, value) in slots.Values()) text = text.Replace(placeholder, value, StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>The fixed text of the template: everything but the slot placeholders and the instructions (where its markers live).</summary>
+    public string LiteralText()
+    {
+        string t = Template.Replace("{instructions}", " ", StringComparison.Ordinal).Replace("{reply}", " ", StringComparison.Ordinal);
+        foreach (var (placeholder, _) in new PromptSlots("").Values()) t = t.Replace(placeholder, " ", StringComparison.Ordinal);
+        return t;
+    }
+
     /// <summary>The generation prompt text (without BOS).</summary>
-    public string RenderPrompt(string comment) => _prefix.Replace("{comment}", comment, StringComparison.Ordinal).TrimEnd('\n');
+    public string RenderPrompt(PromptSlots slots) => Fill(slots).TrimEnd('\n');
 
     /// <summary>The full training text (without BOS/EOS).</summary>
-    public string RenderExample(string comment, string reply)
-        => _prefix.Replace("{comment}", comment, StringComparison.Ordinal) + reply + _suffix;
+    public string RenderExample(PromptSlots slots, string reply) => Fill(slots) + reply + _suffix;
 
-    /// <summary>Token ids of the generation prompt: BOS (per tokenizer config) + prompt.</summary>
-    public int[] EncodePrompt(ITokenizer tokenizer, string comment) => tokenizer.Encode(RenderPrompt(comment), addSpecial: true);
+    /// <summary>Token ids of the generation prompt: BOS (per tokenizer config) + prompt. Text as given: <see cref="ReplyPrompt"/> neutralises and truncates.</summary>
+    public int[] EncodePrompt(ITokenizer tokenizer, PromptSlots slots) => tokenizer.Encode(RenderPrompt(slots), addSpecial: true);
 
     /// <summary>
     /// Token ids of a training example and how many of them are prompt (their labels become −100
     /// when training on replies only). The prompt length is the common prefix of the prompt's and
     /// the example's encodings, so a merge across the boundary cannot misalign the labels.
     /// </summary>
-    public (int[] Ids, int PromptLength) EncodeExample(ITokenizer tokenizer, string comment, string reply)
+    public (int[] Ids, int PromptLength) EncodeExample(ITokenizer tokenizer, PromptSlots slots, string reply)
     {
-        var ids = new List<int>(tokenizer.Encode(RenderExample(comment, reply), addSpecial: true));
+        var ids = new List<int>(tokenizer.Encode(RenderExample(slots, reply), addSpecial: true));
         if (_eosAfterReply && (ids.Count == 0 || ids[^1] != tokenizer.EosId)) ids.Add(tokenizer.EosId);
-        int[] prompt = tokenizer.Encode(_prefix.Replace("{comment}", comment, StringComparison.Ordinal), addSpecial: true);
+        int[] prompt = tokenizer.Encode(Fill(slots), addSpecial: true);
         int n = 0;
         while (n < prompt.Length && n < ids.Count && prompt[n] == ids[n]) n++;
         return (ids.ToArray(), n);

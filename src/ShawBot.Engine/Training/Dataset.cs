@@ -63,13 +63,20 @@ public static class ReplyDataset
         return (train, eval);
     }
 
-    /// <summary>
-    /// Renders and tokenizes; longer than maxLength keeps the whole reply (up to maxLength − 16
-    /// tokens) and the end of the prompt, where [/INST] sits, dropping the prompt's start after BOS.
-    /// </summary>
+    /// <inheritdoc cref="Encode(ReplyExample, ReplyPrompt, int)"/>
     public static EncodedExample Encode(ReplyExample e, PromptTemplate template, ITokenizer tokenizer, int maxLength)
+        => Encode(e, new ReplyPrompt(template, tokenizer), maxLength);
+
+    /// <summary>
+    /// The example as <see cref="ReplyPrompt"/> builds it (the drafting prompt, then the reply);
+    /// longer than maxLength keeps the whole reply (up to maxLength − 16 tokens) and the end of the
+    /// prompt, where the template's closing marker sits, dropping the prompt's start after BOS.
+    /// </summary>
+    public static EncodedExample Encode(ReplyExample e, ReplyPrompt prompt, int maxLength)
     {
-        var (ids, promptLength) = template.EncodeExample(tokenizer, e.Comment, e.Reply);
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(prompt);
+        var (ids, promptLength) = prompt.BuildExample(new PromptSlots(e.Comment), e.Reply);
         if (ids.Length <= maxLength) return new EncodedExample(ids, promptLength);
         int reply = Math.Min(ids.Length - promptLength, maxLength - 16);
         int keepPrompt = maxLength - reply;                       // includes BOS

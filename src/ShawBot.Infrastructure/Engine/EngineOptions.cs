@@ -48,5 +48,5 @@ public sealed class EngineOptions
     public long Seed { get; set; } = 42;
 
     /// <summary>Generation stops once the sign-off has been written.</summary>
-    public string SignOff { get; set; } = "–ShawGPT";
+    public string SignOff { get; set; } = Core.Options.DrafterOptions.DefaultSignOff;
 }

@@ -6,16 +6,12 @@ using ShawBot.Engine.Generation;
 namespace ShawBot.Infrastructure.Engine;
 
 /// <summary>
-/// Drafts replies with the local model: renders prompts/ with the comment, generates with the
+/// Drafts replies with the local model: builds the prompt with <see cref="ReplyPrompt"/>, generates with the
 /// adapter active at the start of the call (a swap mid-draft does not affect it), and records the
 /// model and adapter version. Generation runs on a pool thread; one draft at a time.
 /// </summary>
 public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger) : IReplyWriter
 {
-    // Text that the tokenizer would turn into control tokens, or that imitates the template's
-    // markers: a comment must never end the prompt early or open a new instruction.
-    private static readonly string[] Markers = ["<s>", "</s>", "<unk>", "[INST]", "[/INST]"];
-
     public Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -31,14 +27,10 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
             Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
             MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
         };
-        int[] prompt = model.Template.EncodePrompt(model.Tokenizer, Neutralize(request.Text));
-        int budget = model.Generator.ContextTokens - sampling.MaxNewTokens;
-        if (prompt.Length > budget)
-        {
-            // Keep BOS and the end of the prompt (the comment's end and [/INST]).
-            prompt = [prompt[0], .. prompt[^(budget - 1)..]];
-        }
-        var result = model.Generator.Generate(prompt, sampling, adapter, null, ct);
+        var prompt = model.Prompt.Build(new PromptSlots(request.Text), model.Generator.ContextTokens - sampling.MaxNewTokens);
+        if (prompt.ContainedMarkers)
+            logger.LogInformation("Comment {CommentId} held the prompt template's markers; they were neutralised before drafting", request.CommentId);
+        var result = model.Generator.Generate(prompt.Ids, sampling, adapter, null, ct);
         ct.ThrowIfCancellationRequested();
         string text = result.TextWithStop;   // generation stops at the sign-off; keep it
         logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s; prompt {Prompt} tokens, {Cached} of them cached), adapter {Adapter}",
@@ -46,12 +38,5 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
             result.PromptTokens, result.CachedPromptTokens, adapter?.Version ?? "base");
         return new ReplyDraft(text.Trim(), model.Name, adapter?.Version ?? "base",
             new SamplingSettings(o.Temperature, o.TopP, o.MaxNewTokens, o.Temperature > 0 ? o.Seed : null));
-    }
-
-    internal static string Neutralize(string comment)
-    {
-        foreach (var m in Markers)
-            comment = comment.Replace(m, m.Replace('<', '‹').Replace('>', '›').Replace('[', '(').Replace(']', ')'), StringComparison.OrdinalIgnoreCase);
-        return comment;
     }
 }

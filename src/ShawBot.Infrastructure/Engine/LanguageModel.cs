@@ -17,7 +17,7 @@ public sealed class LanguageModel : IDisposable
     private readonly Lazy<Loaded> _loaded;
     private readonly ILogger<LanguageModel> _logger;
 
-    private sealed record Loaded(LlamaModel Model, ITokenizer Tokenizer, PromptTemplate Template, AdapterSet Adapters, TextGenerator Generator, string Name);
+    private sealed record Loaded(LlamaModel Model, ITokenizer Tokenizer, ReplyPrompt Prompt, AdapterSet Adapters, TextGenerator Generator, string Name);
 
     private readonly AdapterRegistry? _registry;
 
@@ -33,7 +33,9 @@ public sealed class LanguageModel : IDisposable
     public EngineOptions Options { get; }
     public LlamaModel Model => _loaded.Value.Model;
     public ITokenizer Tokenizer => _loaded.Value.Tokenizer;
-    public PromptTemplate Template => _loaded.Value.Template;
+    public PromptTemplate Template => _loaded.Value.Prompt.Template;
+    /// <summary>Builds every prompt this model drafts, samples or trains from.</summary>
+    public ReplyPrompt Prompt => _loaded.Value.Prompt;
     public AdapterSet Adapters => _loaded.Value.Adapters;
     public TextGenerator Generator => _loaded.Value.Generator;
     /// <summary>Model label recorded with drafts: folder name plus the weight format.</summary>
@@ -48,12 +50,9 @@ public sealed class LanguageModel : IDisposable
         var o = Options;
         if (!Directory.Exists(o.ModelPath))
             throw new DirectoryNotFoundException($"ShawBot:Engine:ModelPath '{o.ModelPath}' is not a folder");
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var format = o.Quantize switch { "nf4" => WeightFormat.Nf4, "fp4" => WeightFormat.Fp4, _ => WeightFormat.Float32 };
-        var model = ModelLoader.Load(o.ModelPath, new ModelLoadOptions { Quantize = format, DoubleQuant = o.DoubleQuant });
-        var tokenizer = TokenizerLoader.Load(o.ModelPath);
-        string prompts = o.PromptsPath ?? Path.Combine(AppContext.BaseDirectory, "prompts");
-        var template = PromptTemplate.Load(prompts);
+        var local = LocalModel.Load(new LocalModelSpec(o.ModelPath, o.Quantize, o.DoubleQuant));
+        var (model, tokenizer) = (local.Model, local.Tokenizer);
+        var prompt = new ReplyPrompt(PromptTemplate.Load(PromptTemplate.Locate(o.PromptsPath)), tokenizer);
         var adapters = new AdapterSet(model.Config);
         _registry?.CompleteInterruptedPromotion();
         if (_registry?.ActiveVersion is { } active && _registry.Get(active) is { } version)
@@ -68,10 +67,10 @@ public sealed class LanguageModel : IDisposable
             adapters.Load(Path.GetFileName(Path.GetFullPath(ap).TrimEnd(Path.DirectorySeparatorChar)), ap);
             adapters.Activate(adapters.Names.Single());
         }
-        string name = Path.GetFileName(Path.GetFullPath(o.ModelPath).TrimEnd(Path.DirectorySeparatorChar)) + (format == WeightFormat.Float32 ? "" : "-" + o.Quantize);
+        string name = local.Name;
         _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}",
-            name, model.Config.NumLayers, model.SizeInBytes / 1e6, sw.Elapsed.TotalSeconds, adapters.Active?.Version ?? "none");
-        return new Loaded(model, tokenizer, template, adapters, new TextGenerator(model, tokenizer, o.ContextTokens), name);
+            name, model.Config.NumLayers, model.SizeInBytes / 1e6, local.LoadTime.TotalSeconds, adapters.Active?.Version ?? "none");
+        return new Loaded(model, tokenizer, prompt, adapters, new TextGenerator(model, tokenizer, o.ContextTokens), name);
     }
 
     public void Dispose()

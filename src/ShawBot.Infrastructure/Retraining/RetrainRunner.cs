@@ -59,7 +59,7 @@ public sealed class RetrainRunner(
         // Touching Model loads the base once (a no-op when the service already loaded it).
         var llm = model.Model;
         var trainOptions = o.ToTrainOptions(model.Name);
-        var trainer = new Trainer(llm, model.Tokenizer, model.Template, trainOptions);
+        var trainer = new Trainer(llm, model.Tokenizer, model.Prompt.Template, trainOptions);
         var (compareWith, compareName) = AdapterToCompare();
         logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
             request.RequestedBy, dataset.Count, dataset.CuratedCount, newExamples, dataset.SeedCount, dataset.Train.Count, dataset.Eval.Count, dataset.Hash[..12]);
@@ -165,9 +165,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Template.EncodePrompt(model.Tokenizer, EngineReplyWriter.Neutralize(ex.Comment));
-            int budget = generator.ContextTokens - sampling.MaxNewTokens;
-            if (prompt.Length > budget) prompt = [prompt[0], .. prompt[^(budget - 1)..]];
+            int[] prompt = model.Prompt.Build(new PromptSlots(ex.Comment), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

@@ -24,7 +24,7 @@ internal static class CommonOptions
     {
         Description = "hold linear weights as: none (fp32), nf4 or fp4 (bitsandbytes 4-bit, quantized while loading)",
         DefaultValueFactory = _ => "none",
-    }.AcceptOnlyFromAmong("none", "nf4", "fp4");
+    }.AcceptOnlyFromAmong([.. WeightFormatNames.All]);
 
     /// <summary>--double-quant: with --quantize nf4/fp4, also quantize the per-block scales to 8 bits (bitsandbytes' bnb_4bit_use_double_quant).</summary>
     public static Option<bool> DoubleQuant() => new("--double-quant")
@@ -33,21 +33,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => true,
     };
 
-    public static WeightFormat ParseFormat(string? s) => s switch
-    {
-        "nf4" => WeightFormat.Nf4,
-        "fp4" => WeightFormat.Fp4,
-        _ => WeightFormat.Float32,
-    };
+    /// <summary>The prompts of --prompts, else the folder <see cref="PromptTemplate.Locate"/> finds.</summary>
+    public static PromptTemplate LoadPrompts(DirectoryInfo? dir) => PromptTemplate.Load(PromptTemplate.Locate(dir?.FullName));
 
-    public static PromptTemplate LoadPrompts(DirectoryInfo? dir)
-    {
-        if (dir != null) return PromptTemplate.Load(dir.FullName);
-        foreach (var candidate in new[] { Path.Combine(Environment.CurrentDirectory, "prompts"), Path.Combine(AppContext.BaseDirectory, "prompts") })
-            if (File.Exists(Path.Combine(candidate, PromptTemplate.InstructionsFile)))
-                return PromptTemplate.Load(candidate);
-        throw new FileNotFoundException("no prompts/instructions.txt in the current folder or beside shawbot; pass --prompts DIR");
-    }
+    /// <summary>The model of --model with --quantize, --double-quant and (when the command has it) --adapter, loaded as the service loads it.</summary>
+    public static LocalModel LoadModel(ParseResult pr, Option<DirectoryInfo> model, Option<string> quantize, Option<bool> doubleQuant, Option<DirectoryInfo?>? adapter = null)
+        => LocalModel.Load(new LocalModelSpec(pr.GetValue(model)!.FullName, pr.GetValue(quantize)!, pr.GetValue(doubleQuant), adapter is null ? null : pr.GetValue(adapter)?.FullName));
 
     /// <summary>Runs a command body, turning expected failures (bad files, bad options) into one red line and exit code 1.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)

@@ -1,7 +1,4 @@
 using System.CommandLine;
-using ShawBot.Engine.Lora;
-using ShawBot.Engine.Model;
-using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
 
 namespace ShawBot.Cli.Commands;
@@ -24,12 +21,11 @@ internal static class EvalCommand
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
-            string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
-            var tokenizer = TokenizerLoader.Load(dir);
-            LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
+            using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
+            var lora = local.Adapter;
             var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora };
-            var trainer = new Trainer(llm, tokenizer, CommonOptions.LoadPrompts(pr.GetValue(prompts)), options);
+            // Trainer.Encode builds each example with ReplyPrompt: the prompts eval scores are the ones the service drafts from.
+            var trainer = new Trainer(local.Model, local.Tokenizer, CommonOptions.LoadPrompts(pr.GetValue(prompts)), options);
             var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
             var encoded = trainer.Encode(examples);
             double loss = trainer.Evaluate(lora, encoded, ct);

@@ -1,17 +1,14 @@
 using System.CommandLine;
-using System.Diagnostics;
+using ShawBot.Core.Options;
 using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
-using ShawBot.Engine.Lora;
-using ShawBot.Engine.Model;
-using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Cli.Commands;
 
 /// <summary>`shawbot generate`: one reply to one comment, streamed, with load/prefill/decode speeds.</summary>
 internal static class GenerateCommand
 {
-    public const string SignOff = "–ShawGPT";
+    private const string SignOff = DrafterOptions.DefaultSignOff;
 
     public static Command Create()
     {
@@ -42,22 +39,19 @@ internal static class GenerateCommand
                 StopStrings = pr.GetValue(raw) ? [] : [SignOff],
             };
             sampling.Validate();
-            var sw = Stopwatch.StartNew();
-            string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
-            var tokenizer = TokenizerLoader.Load(dir);
-            LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
-            double loadSeconds = sw.Elapsed.TotalSeconds;
-            var generator = new TextGenerator(llm, tokenizer, contextTokens: 4096);
-            int[] prompt = template.EncodePrompt(tokenizer, pr.GetValue(comment)!);
+            using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
+            var (llm, lora) = (local.Model, local.Adapter);
+            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: 4096);
+            // The prompt the service would draft from: markers neutralised, truncated to leave room for the reply.
+            var prompt = new ReplyPrompt(template, local.Tokenizer).Build(new PromptSlots(pr.GetValue(comment)!), generator.ContextTokens - sampling.MaxNewTokens);
             bool cut = !pr.GetValue(raw);
-            var result = generator.Generate(prompt, sampling, lora, cut ? null : Console.Write, ct);
+            var result = generator.Generate(prompt.Ids, sampling, lora, cut ? null : Console.Write, ct);
             string text = !cut ? result.Text
                 : ReplyText.Finish(result.TextWithStop, SignOff, 10_000);
             if (cut) Console.Write(text);
             Console.WriteLine();
             Console.Error.WriteLine(
-                $"load {loadSeconds:0.00} s ({llm.SizeInBytes / 1e6:0.0} MB of weights) · prefill {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s · "
+                $"load {local.LoadTime.TotalSeconds:0.00} s ({llm.SizeInBytes / 1e6:0.0} MB of weights) · prefill {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s · "
                 + $"decode {result.Tokens.Length} tokens at {result.DecodeTokensPerSecond:0.0} tok/s · stop: {result.StopReason}"
                 + (lora != null ? $" · adapter {lora.Version}" : ""));
             return Task.FromResult(0);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShawBot.Engine.Generation;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
@@ -36,12 +37,12 @@ internal static class PretrainCommand
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             var tok = TokenizerLoader.Load(pr.GetValue(tokenizerDir)!.FullName);
-            var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
+            var prompt = new ReplyPrompt(CommonOptions.LoadPrompts(pr.GetValue(prompts)), tok);
             var stream = new List<int>();
             var pairIds = new List<int[]>();
             foreach (var f in pr.GetValue(pairs) ?? [])
                 foreach (var e in ReplyDataset.LoadJsonl(f.FullName))
-                    pairIds.Add(template.EncodeExample(tok, e.Comment, e.Reply).Ids);
+                    pairIds.Add(prompt.BuildExample(new PromptSlots(e.Comment), e.Reply).Ids);
             for (int r = 0; r < Math.Max(1, pr.GetValue(repeat)); r++)
                 foreach (var ids in pairIds) stream.AddRange(ids);
             foreach (var f in pr.GetValue(text) ?? [])

@@ -16,17 +16,20 @@ internal static class QuantizeCommand
     {
         var model = CommonOptions.Model();
         var output = new Option<DirectoryInfo>("--out") { Description = "where to write the 4-bit folder (must not exist, or be empty)", Required = true };
-        var type = new Option<string>("--type") { Description = "4-bit data type: nf4 (NormalFloat, QLoRA's default) or fp4", DefaultValueFactory = _ => "nf4" }
+        var quantize = new Option<string>("--quantize") { Description = "4-bit data type: nf4 (NormalFloat, QLoRA's default) or fp4", DefaultValueFactory = _ => "nf4" }
             .AcceptOnlyFromAmong("nf4", "fp4");
+        // The name this command had before every command took --quantize; kept for old scripts, not shown in help.
+        var type = new Option<string?>("--type") { Description = "deprecated: use --quantize", Hidden = true }.AcceptOnlyFromAmong("nf4", "fp4");
         var doubleQuant = CommonOptions.DoubleQuant();
         var cmd = new Command("quantize", "Quantize a Hugging Face model folder to bitsandbytes NF4/FP4 and write it as a transformers-loadable folder.")
         {
-            model, output, type, doubleQuant,
+            model, output, quantize, type, doubleQuant,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
             string src = pr.GetValue(model)!.FullName, dst = pr.GetValue(output)!.FullName;
-            var options = new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(type)), DoubleQuant = pr.GetValue(doubleQuant) };
+            string format = pr.GetValue(type) ?? pr.GetValue(quantize)!;
+            var options = new ModelLoadOptions { Quantize = WeightFormatNames.Parse(format), DoubleQuant = pr.GetValue(doubleQuant) };
             var sw = Stopwatch.StartNew();
             long bytes = 0;
             await AnsiConsole.Progress()
@@ -43,7 +46,7 @@ internal static class QuantizeCommand
                     save.Value = save.MaxValue;
                 }, ct));
             AnsiConsole.MarkupLineInterpolated(
-                $"[green]wrote[/] {dst} ({pr.GetValue(type)}, double quant {pr.GetValue(doubleQuant)}) in {sw.Elapsed.TotalSeconds:0.0} s; {bytes / 1e6:0.0} MB of weights in memory");
+                $"[green]wrote[/] {dst} ({format}, double quant {pr.GetValue(doubleQuant)}) in {sw.Elapsed.TotalSeconds:0.0} s; {bytes / 1e6:0.0} MB of weights in memory");
             return 0;
         }));
         return cmd;

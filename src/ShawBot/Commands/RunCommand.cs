@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class RunCommand
     {
         var model = new Option<DirectoryInfo?>("--model") { Description = "model folder; overrides ShawBot:Engine:ModelPath" };
         var quantize = new Option<string?>("--quantize") { Description = "none, nf4 or fp4; overrides ShawBot:Engine:Quantize" }
-            .AcceptOnlyFromAmong("none", "nf4", "fp4");
+            .AcceptOnlyFromAmong([.. WeightFormatNames.All]);
         var doubleQuant = new Option<bool?>("--double-quant") { Description = "true or false: 8-bit per-block scales with nf4/fp4; overrides ShawBot:Engine:DoubleQuant" };
         var port = new Option<int?>("--port") { Description = "port of the moderation page; overrides ShawBot:Web:Port" };
         var config = new Option<FileInfo?>("--config") { Description = "settings file (default: appsettings.json in the working folder)" };

@@ -64,10 +64,8 @@ internal static class TrainCommand
             var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
             var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
             var (train, eval) = ReplyDataset.Split(examples, options.EvalFraction);
-            string dir = pr.GetValue(model)!.FullName;
-            using var llm = ModelLoader.Load(dir, new ModelLoadOptions { Quantize = CommonOptions.ParseFormat(pr.GetValue(quantize)), DoubleQuant = pr.GetValue(doubleQuant) });
-            var tokenizer = TokenizerLoader.Load(dir);
-            var trainer = new Trainer(llm, tokenizer, template, options);
+            using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant);
+            var trainer = new Trainer(local.Model, local.Tokenizer, template, options);
             string outDir = pr.GetValue(output)!.FullName;
             AnsiConsole.MarkupLine($"[grey]{examples.Count} examples: {train.Count} train, {eval.Count} eval · r {lora.Rank}, alpha {lora.Alpha}, targets {Markup.Escape(t)} · {(options.Optimizer.EightBit ? "8-bit" : "32-bit")} AdamW[/]");
             TrainResult result = null!;

@@ -227,13 +227,13 @@ public class PromptTemplateTests
     public void DefaultTemplateReproducesTheReferenceLayout()
     {
         var t = new PromptTemplate("Be nice.", PromptTemplate.DefaultTemplate);
-        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]", t.RenderPrompt("Great video"));
-        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]\nThanks! –ShawGPT", t.RenderExample("Great video", "Thanks! –ShawGPT"));
-        int[] prompt = t.EncodePrompt(Tok, "Great video");
+        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]", t.RenderPrompt(new PromptSlots("Great video")));
+        Assert.Equal("[INST] Be nice. \nGreat video \n[/INST]\nThanks! –ShawGPT", t.RenderExample(new PromptSlots("Great video"), "Thanks! –ShawGPT"));
+        int[] prompt = t.EncodePrompt(Tok, new PromptSlots("Great video"));
         Assert.Equal(1, prompt[0]);
         Assert.Equal(1, prompt.Count(id => id == 1));           // BOS once, from the tokenizer
         Assert.Equal(Tok.Encode("[INST] Be nice. \nGreat video \n[/INST]"), prompt);
-        var (ids, promptLength) = t.EncodeExample(Tok, "Great video", "Thanks! –ShawGPT");
+        var (ids, promptLength) = t.EncodeExample(Tok, new PromptSlots("Great video"), "Thanks! –ShawGPT");
         Assert.Equal(2, ids[^1]);                                 // EOS from </s>
         Assert.Equal("Thanks! –ShawGPT", Tok.Decode(ids.AsSpan(promptLength)).Trim());
     }

@@ -53,7 +53,7 @@ public class EmbeddedModelTests
         using var model = ModelLoader.Load(Folder);
         var tokenizer = TokenizerLoader.Load(Folder);
         var adapter = PeftAdapterFiles.Load(Path.Combine(Folder, "adapter"), model.Config);
-        var template = PromptTemplate.Load(Path.Combine(TestPaths.RepoRoot, "prompts"));
+        var replyPrompt = new ReplyPrompt(PromptTemplate.Load(Path.Combine(TestPaths.RepoRoot, "prompts")), tokenizer);
         var generator = new TextGenerator(model, tokenizer, 1024);
         var comments = File.ReadLines(Path.Combine(TestPaths.RepoRoot, "data", "demo-comments.jsonl"))
             .Where(l => l.Trim().Length > 0)
@@ -65,8 +65,7 @@ public class EmbeddedModelTests
         var bad = new List<string>();
         foreach (var c in comments)
         {
-            int[] prompt = template.EncodePrompt(tokenizer, c);
-            if (prompt.Length > 900) prompt = [prompt[0], .. prompt[^899..]];
+            int[] prompt = replyPrompt.Build(new PromptSlots(c), 900).Ids;
             var r = generator.Generate(prompt, options, adapter);
             string reply = r.TextWithStop;
             if (IsEnglishWithSignOff(reply)) good++;
