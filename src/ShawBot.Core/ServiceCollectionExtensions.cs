@@ -12,7 +12,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates the pipeline options and registers the poller, drafter and publisher as hosted
-    /// services, plus <see cref="ModerationService"/>. The caller supplies the ports (store, source,
+    /// services, plus <see cref="ModerationService"/>. The caller supplies the ports (store through <see cref="AddCommentStore{TStore}"/>, source,
     /// publisher, writer, at least one moderation channel).
     /// </summary>
     public static IServiceCollection AddShawBotCore(this IServiceCollection services, IConfiguration configuration)
@@ -34,6 +34,35 @@ public static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Poller>());
         services.AddHostedService(sp => sp.GetRequiredService<Drafter>());
         services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TStore"/> once, as <see cref="ICommentStore"/> and as each of its
+    /// roles (<see cref="ICommentIngest"/>, <see cref="IReviewStore"/>, <see cref="IPublishStore"/>,
+    /// <see cref="IQuotaStore"/>): every component that asks for a role gets the one instance.
+    /// </summary>
+    public static IServiceCollection AddCommentStore<TStore>(this IServiceCollection services)
+        where TStore : class, ICommentStore
+    {
+        services.TryAddSingleton<TStore>();
+        return services.AddCommentStoreRoles(sp => sp.GetRequiredService<TStore>());
+    }
+
+    /// <summary>Registers an existing store instance as <see cref="ICommentStore"/> and each of its roles.</summary>
+    public static IServiceCollection AddCommentStore(this IServiceCollection services, ICommentStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return services.AddCommentStoreRoles(_ => store);
+    }
+
+    private static IServiceCollection AddCommentStoreRoles(this IServiceCollection services, Func<IServiceProvider, ICommentStore> store)
+    {
+        services.TryAddSingleton(store);
+        services.TryAddSingleton<ICommentIngest>(sp => sp.GetRequiredService<ICommentStore>());
+        services.TryAddSingleton<IReviewStore>(sp => sp.GetRequiredService<ICommentStore>());
+        services.TryAddSingleton<IPublishStore>(sp => sp.GetRequiredService<ICommentStore>());
+        services.TryAddSingleton<IQuotaStore>(sp => sp.GetRequiredService<ICommentStore>());
         return services;
     }
 

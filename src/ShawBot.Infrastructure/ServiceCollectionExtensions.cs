@@ -24,8 +24,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddValidatedOptions<YouTubeOptions>(configuration, YouTubeOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.TryAddSingleton<SqliteCommentStore>();
-        services.TryAddSingleton<ICommentStore>(sp => sp.GetRequiredService<SqliteCommentStore>());
+        services.AddCommentStore<SqliteCommentStore>();
         services.AddHostedService<StoreMigrationService>();
 
         services.TryAddSingleton(sp =>

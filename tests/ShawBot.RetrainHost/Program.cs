@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ShawBot.Core;
 using ShawBot.Core.Ports;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
@@ -45,7 +46,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("ShawBot", LogLevel.Information);
-builder.Services.AddSingleton<ICommentStore>(new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = Path.Combine(root, "shawbot.db") }), TimeProvider.System));
+builder.Services.AddCommentStore(new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = Path.Combine(root, "shawbot.db") }), TimeProvider.System));
 builder.Services.AddShawBotEngine(builder.Configuration).AddShawBotRetraining(builder.Configuration);
 using var host = builder.Build();
 var clock = System.Diagnostics.Stopwatch.StartNew();

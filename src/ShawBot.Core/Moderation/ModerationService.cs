@@ -13,15 +13,17 @@ namespace ShawBot.Core.Moderation;
 /// </summary>
 public sealed partial class ModerationService
 {
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IReviewStore _reviews;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<DrafterOptions> _drafter;
     private readonly TimeProvider _time;
     private readonly ILogger<ModerationService> _logger;
 
-    public ModerationService(ICommentStore store, PipelineSignals signals, IOptionsMonitor<DrafterOptions> drafter, TimeProvider time, ILogger<ModerationService> logger)
+    public ModerationService(ICommentIngest comments, IReviewStore reviews, PipelineSignals signals, IOptionsMonitor<DrafterOptions> drafter, TimeProvider time, ILogger<ModerationService> logger)
     {
-        _store = store;
+        _comments = comments;
+        _reviews = reviews;
         _signals = signals;
         _drafter = drafter;
         _time = time;
@@ -36,7 +38,7 @@ public sealed partial class ModerationService
     public async Task<DecisionResult> DecideAsync(long draftId, DecisionKind kind, Moderator moderator, string? editedText, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(moderator);
-        var draft = await _store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+        var draft = await _reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
         if (draft is null)
         {
             return new DecisionResult(DecisionStatus.NotFound, null, $"no draft {draftId}");
@@ -53,7 +55,7 @@ public sealed partial class ModerationService
                 var max = _drafter.CurrentValue.MaxReplyLength;
                 if (string.IsNullOrEmpty(finalText) || finalText.Length > max)
                 {
-                    var current = await _store.GetCommentAsync(draft.CommentId, cancellationToken).ConfigureAwait(false);
+                    var current = await _comments.GetCommentAsync(draft.CommentId, cancellationToken).ConfigureAwait(false);
                     return new DecisionResult(DecisionStatus.Invalid, current?.State, $"edited text must be 1 to {max} characters");
                 }
 
@@ -65,7 +67,7 @@ public sealed partial class ModerationService
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
 
-        var result = await _store.RecordDecisionAsync(draftId, kind, moderator, finalText, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var result = await _reviews.RecordDecisionAsync(draftId, kind, moderator, finalText, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         LogDecision(_logger, draftId, draft.CommentId, kind, moderator.Id, result.Status);
         if (result.IsAccepted)
         {
@@ -85,7 +87,7 @@ public sealed partial class ModerationService
     /// <summary>Decides the current draft of <paramref name="commentId"/>.</summary>
     public async Task<DecisionResult> DecideCommentAsync(string commentId, DecisionKind kind, Moderator moderator, string? editedText, CancellationToken cancellationToken)
     {
-        var tracked = await _store.GetCommentAsync(commentId, cancellationToken).ConfigureAwait(false);
+        var tracked = await _comments.GetCommentAsync(commentId, cancellationToken).ConfigureAwait(false);
         if (tracked?.CurrentDraftId is not { } draftId)
         {
             return new DecisionResult(tracked is null ? DecisionStatus.NotFound : DecisionStatus.AlreadyHandled, tracked?.State, "no draft under review");
@@ -101,8 +103,8 @@ public sealed partial class ModerationService
     /// <summary>The draft and its comment, for a channel that needs to re-render a review.</summary>
     public async Task<ReviewItem?> GetReviewAsync(long draftId, CancellationToken cancellationToken)
     {
-        var draft = await _store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
-        var tracked = draft is null ? null : await _store.GetCommentAsync(draft.CommentId, cancellationToken).ConfigureAwait(false);
+        var draft = await _reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+        var tracked = draft is null ? null : await _comments.GetCommentAsync(draft.CommentId, cancellationToken).ConfigureAwait(false);
         return tracked is null ? null : new ReviewItem(tracked.Comment, draft!, []);
     }
 

@@ -14,14 +14,16 @@ namespace ShawBot.Core.Pipeline;
 /// </summary>
 public sealed partial class Drafter : PipelineLoop
 {
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IReviewStore _reviews;
     private readonly IReplyWriter _writer;
     private readonly IReadOnlyList<IModerationChannel> _channels;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<DrafterOptions> _options;
 
     public Drafter(
-        ICommentStore store,
+        ICommentIngest comments,
+        IReviewStore reviews,
         IReplyWriter writer,
         IEnumerable<IModerationChannel> channels,
         PipelineSignals signals,
@@ -31,7 +33,8 @@ public sealed partial class Drafter : PipelineLoop
         ILogger<Drafter> logger)
         : base(time, backoff, logger)
     {
-        _store = store;
+        _comments = comments;
+        _reviews = reviews;
         _writer = writer;
         _channels = channels.ToArray();
         _signals = signals;
@@ -43,7 +46,7 @@ public sealed partial class Drafter : PipelineLoop
         var options = _options.CurrentValue;
         foreach (var channel in _channels)
         {
-            var pending = await _store.ListUnpublishedReviewsAsync(channel.Name, options.BatchSize, cancellationToken).ConfigureAwait(false);
+            var pending = await _reviews.ListUnpublishedReviewsAsync(channel.Name, options.BatchSize, cancellationToken).ConfigureAwait(false);
             foreach (var item in pending)
             {
                 var flags = CommentScreen.Screen(item.Comment.Text, options.MaxCommentLength).Flags;
@@ -51,7 +54,7 @@ public sealed partial class Drafter : PipelineLoop
             }
         }
 
-        var batch = await _store.ListByStateAsync(CommentState.New, options.BatchSize, cancellationToken).ConfigureAwait(false);
+        var batch = await _comments.ListByStateAsync(CommentState.New, options.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var tracked in batch)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -66,7 +69,7 @@ public sealed partial class Drafter : PipelineLoop
 
     protected override async Task StartingAsync(CancellationToken cancellationToken)
     {
-        var recovered = await _store.TransitionAllAsync(CommentState.Drafting, CommentState.New, cancellationToken).ConfigureAwait(false);
+        var recovered = await _comments.TransitionAllAsync(CommentState.Drafting, CommentState.New, cancellationToken).ConfigureAwait(false);
         if (recovered > 0)
         {
             LogRecovered(Logger, recovered);
@@ -79,7 +82,7 @@ public sealed partial class Drafter : PipelineLoop
     private async Task DraftAsync(TrackedComment tracked, DrafterOptions options, CancellationToken cancellationToken)
     {
         var comment = tracked.Comment;
-        if (!await _store.TryBeginDraftingAsync(comment.CommentId, cancellationToken).ConfigureAwait(false))
+        if (!await _reviews.TryBeginDraftingAsync(comment.CommentId, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -87,7 +90,7 @@ public sealed partial class Drafter : PipelineLoop
         var screened = CommentScreen.Screen(comment.Text, options.MaxCommentLength);
         if (screened.SkipReason is { } skip)
         {
-            await _store.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.Skipped, skip, cancellationToken).ConfigureAwait(false);
+            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.Skipped, skip, cancellationToken).ConfigureAwait(false);
             LogSkipped(Logger, comment.CommentId, skip);
             return;
         }
@@ -101,7 +104,7 @@ public sealed partial class Drafter : PipelineLoop
             var text = ReplyText.Finish(reply.Text ?? "", options.SignOff, options.MaxReplyLength);
             if (text.Length > 0)
             {
-                var draft = await _store.SaveDraftAsync(comment.CommentId, reply with { Text = text }, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                var draft = await _reviews.SaveDraftAsync(comment.CommentId, reply with { Text = text }, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 if (draft is not null)
                 {
                     LogDrafted(Logger, comment.CommentId, draft.DraftId, draft.ModelName, draft.AdapterVersion);
@@ -119,7 +122,7 @@ public sealed partial class Drafter : PipelineLoop
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the comment back so the next start drafts it.
-            await _store.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.New, null, CancellationToken.None).ConfigureAwait(false);
+            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.New, null, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex)
@@ -129,7 +132,7 @@ public sealed partial class Drafter : PipelineLoop
         }
 
         var giveUp = tracked.DraftAttempts + 1 >= options.MaxAttempts;
-        await _store.TryTransitionAsync(
+        await _comments.TryTransitionAsync(
             comment.CommentId,
             CommentState.Drafting,
             giveUp ? CommentState.Skipped : CommentState.New,
@@ -142,7 +145,7 @@ public sealed partial class Drafter : PipelineLoop
     {
         try
         {
-            var existing = await _store.GetReviewReferenceAsync(item.Comment.CommentId, channel.Name, cancellationToken).ConfigureAwait(false);
+            var existing = await _reviews.GetReviewReferenceAsync(item.Comment.CommentId, channel.Name, cancellationToken).ConfigureAwait(false);
             string reference;
             if (existing is null)
             {
@@ -154,7 +157,7 @@ public sealed partial class Drafter : PipelineLoop
                 reference = existing;
             }
 
-            await _store.SetReviewReferenceAsync(item.Comment.CommentId, channel.Name, reference, item.Draft.DraftId, cancellationToken).ConfigureAwait(false);
+            await _reviews.SetReviewReferenceAsync(item.Comment.CommentId, channel.Name, reference, item.Draft.DraftId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

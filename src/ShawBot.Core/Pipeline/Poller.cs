@@ -20,7 +20,8 @@ public sealed partial class Poller : PipelineLoop
     public const string SkipOwnerReplied = "channel owner already replied";
 
     private readonly ICommentSource _source;
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IQuotaStore _cursors;
     private readonly QuotaGate _quota;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<PollerOptions> _options;
@@ -28,7 +29,8 @@ public sealed partial class Poller : PipelineLoop
 
     public Poller(
         ICommentSource source,
-        ICommentStore store,
+        ICommentIngest comments,
+        IQuotaStore cursors,
         QuotaGate quota,
         PipelineSignals signals,
         IOptionsMonitor<PollerOptions> options,
@@ -39,7 +41,8 @@ public sealed partial class Poller : PipelineLoop
         : base(time, backoff, logger)
     {
         _source = source;
-        _store = store;
+        _comments = comments;
+        _cursors = cursors;
         _quota = quota;
         _signals = signals;
         _options = options;
@@ -55,7 +58,7 @@ public sealed partial class Poller : PipelineLoop
 
         var options = _options.CurrentValue;
         var ownerId = _channel.CurrentValue.ChannelId;
-        var watermarkText = await _store.GetCursorAsync(WatermarkCursor, cancellationToken).ConfigureAwait(false);
+        var watermarkText = await _cursors.GetCursorAsync(WatermarkCursor, cancellationToken).ConfigureAwait(false);
         DateTimeOffset? watermark = watermarkText is null
             ? null
             : DateTimeOffset.Parse(watermarkText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
@@ -95,7 +98,7 @@ public sealed partial class Poller : PipelineLoop
                 var (state, reason) = comment.AuthorChannelId == ownerId ? (CommentState.Skipped, SkipOwnComment)
                     : thread.OwnerReplied ? (CommentState.Skipped, SkipOwnerReplied)
                     : (CommentState.New, (string?)null);
-                if (await _store.AddCommentAsync(comment, state, reason, cancellationToken).ConfigureAwait(false))
+                if (await _comments.AddCommentAsync(comment, state, reason, cancellationToken).ConfigureAwait(false))
                 {
                     stored++;
                     LogStored(Logger, comment.CommentId, comment.VideoId, state);
@@ -113,7 +116,7 @@ public sealed partial class Poller : PipelineLoop
 
         if (newest is { } n && n != watermark)
         {
-            await _store.SetCursorAsync(WatermarkCursor, n.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            await _cursors.SetCursorAsync(WatermarkCursor, n.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         }
 
         LogSweep(Logger, pages, stored);

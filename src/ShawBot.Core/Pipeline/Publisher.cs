@@ -14,14 +14,16 @@ namespace ShawBot.Core.Pipeline;
 /// </summary>
 public sealed partial class Publisher : PipelineLoop
 {
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IPublishStore _posts;
     private readonly IReplyPublisher _publisher;
     private readonly QuotaGate _quota;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<PublisherOptions> _options;
 
     public Publisher(
-        ICommentStore store,
+        ICommentIngest comments,
+        IPublishStore posts,
         IReplyPublisher publisher,
         QuotaGate quota,
         PipelineSignals signals,
@@ -31,7 +33,8 @@ public sealed partial class Publisher : PipelineLoop
         ILogger<Publisher> logger)
         : base(time, backoff, logger)
     {
-        _store = store;
+        _comments = comments;
+        _posts = posts;
         _publisher = publisher;
         _quota = quota;
         _signals = signals;
@@ -43,9 +46,9 @@ public sealed partial class Publisher : PipelineLoop
         var options = _options.CurrentValue;
 
         // Unknown outcomes first (left by a crash or a failed attempt): check the thread, then retry.
-        foreach (var tracked in await _store.ListByStateAsync(CommentState.Posting, options.BatchSize, cancellationToken).ConfigureAwait(false))
+        foreach (var tracked in await _comments.ListByStateAsync(CommentState.Posting, options.BatchSize, cancellationToken).ConfigureAwait(false))
         {
-            var text = await _store.GetTextToPostAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
+            var text = await _posts.GetTextToPostAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
             if (text is null || !await ResolveUnknownAsync(tracked, options, cancellationToken).ConfigureAwait(false))
             {
                 continue;
@@ -56,14 +59,14 @@ public sealed partial class Publisher : PipelineLoop
 
         foreach (var state in new[] { CommentState.Approved, CommentState.Edited })
         {
-            foreach (var tracked in await _store.ListByStateAsync(state, options.BatchSize, cancellationToken).ConfigureAwait(false))
+            foreach (var tracked in await _comments.ListByStateAsync(state, options.BatchSize, cancellationToken).ConfigureAwait(false))
             {
                 if (_quota.IsPaused)
                 {
                     return;
                 }
 
-                var text = await _store.TryBeginPostingAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
+                var text = await _posts.TryBeginPostingAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
                 if (text is not null)
                 {
                     await InsertAsync(tracked.Comment, text, cancellationToken).ConfigureAwait(false);
@@ -102,7 +105,7 @@ public sealed partial class Publisher : PipelineLoop
 
         if (existing is not null)
         {
-            if (await _store.MarkPostedAsync(comment.CommentId, existing, cancellationToken).ConfigureAwait(false))
+            if (await _posts.MarkPostedAsync(comment.CommentId, existing, cancellationToken).ConfigureAwait(false))
             {
                 LogFoundExisting(Logger, comment.CommentId, existing.ReplyId);
             }
@@ -113,12 +116,12 @@ public sealed partial class Publisher : PipelineLoop
         if (tracked.PostAttempts >= options.MaxAttempts)
         {
             var reason = $"gave up after {tracked.PostAttempts} attempts; last: {tracked.Reason ?? "unknown outcome"}";
-            await _store.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.PostFailed, reason, cancellationToken).ConfigureAwait(false);
+            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.PostFailed, reason, cancellationToken).ConfigureAwait(false);
             LogPostFailed(Logger, comment.CommentId, reason);
             return false;
         }
 
-        await _store.RecordPostAttemptAsync(comment.CommentId, tracked.Reason, cancellationToken).ConfigureAwait(false);
+        await _posts.RecordPostAttemptAsync(comment.CommentId, tracked.Reason, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -142,19 +145,19 @@ public sealed partial class Publisher : PipelineLoop
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
             _quota.PauseUntilReset();
-            await _store.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, ex.Reason, CancellationToken.None).ConfigureAwait(false);
+            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, ex.Reason, CancellationToken.None).ConfigureAwait(false);
             return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Transient or unknown: the comment stays Posting; rethrow so the loop backs off.
             var reason = ex is ExternalServiceException e ? $"{e.Kind} {e.Reason}: {e.Message}" : $"{ex.GetType().Name}: {ex.Message}";
-            await _store.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, reason, CancellationToken.None).ConfigureAwait(false);
+            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, reason, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
         // The reply is live. If we die before this commit, the thread check finds it on restart.
-        if (await _store.MarkPostedAsync(comment.CommentId, reply, CancellationToken.None).ConfigureAwait(false))
+        if (await _posts.MarkPostedAsync(comment.CommentId, reply, CancellationToken.None).ConfigureAwait(false))
         {
             LogPosted(Logger, comment.CommentId, reply.ReplyId);
         }
@@ -163,7 +166,7 @@ public sealed partial class Publisher : PipelineLoop
     private async Task FailAsync(string commentId, ExternalServiceException ex, CancellationToken cancellationToken)
     {
         var reason = $"{ex.Reason} ({ex.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no status"}): {ex.Message}";
-        await _store.TryTransitionAsync(commentId, CommentState.Posting, CommentState.PostFailed, reason, cancellationToken).ConfigureAwait(false);
+        await _comments.TryTransitionAsync(commentId, CommentState.Posting, CommentState.PostFailed, reason, cancellationToken).ConfigureAwait(false);
         LogPostFailed(Logger, commentId, reason);
     }
 

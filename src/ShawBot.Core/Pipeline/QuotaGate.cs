@@ -13,15 +13,15 @@ public sealed partial class QuotaGate
 {
     private static readonly TimeZoneInfo Pacific = FindPacific();
 
-    private readonly ICommentStore _store;
+    private readonly IQuotaStore _quota;
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<PollerOptions> _options;
     private readonly ILogger<QuotaGate> _logger;
     private long _pausedUntilTicks;
 
-    public QuotaGate(ICommentStore store, TimeProvider time, IOptionsMonitor<PollerOptions> options, ILogger<QuotaGate> logger)
+    public QuotaGate(IQuotaStore quota, TimeProvider time, IOptionsMonitor<PollerOptions> options, ILogger<QuotaGate> logger)
     {
-        _store = store;
+        _quota = quota;
         _time = time;
         _options = options;
         _logger = logger;
@@ -52,7 +52,7 @@ public sealed partial class QuotaGate
             return false;
         }
 
-        var charged = await _store.TryChargeQuotaAsync(QuotaDay(now), operation, units, _options.CurrentValue.DailyQuotaBudget, now, cancellationToken).ConfigureAwait(false);
+        var charged = await _quota.TryChargeQuotaAsync(QuotaDay(now), operation, units, _options.CurrentValue.DailyQuotaBudget, now, cancellationToken).ConfigureAwait(false);
         if (!charged)
         {
             LogBudgetSpent(operation, units, _options.CurrentValue.DailyQuotaBudget);

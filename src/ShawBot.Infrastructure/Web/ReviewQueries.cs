@@ -37,8 +37,8 @@ public sealed record HistoryEntry(
     DateTimeOffset? PostedAt,
     string? Reason);
 
-/// <summary>Read models for the page, built from <see cref="ICommentStore"/>.</summary>
-public sealed class ReviewQueries(ICommentStore store, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web)
+/// <summary>Read models for the page, built from the store's roles.</summary>
+public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews, IPublishStore posts, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web)
 {
     private const int QueueLimit = 500;
 
@@ -48,13 +48,13 @@ public sealed class ReviewQueries(ICommentStore store, IOptionsMonitor<DrafterOp
     /// <summary>AwaitingReview comments with their current draft, oldest comment first.</summary>
     public async Task<IReadOnlyList<QueueEntry>> QueueAsync(CancellationToken cancellationToken)
     {
-        var waiting = await store.ListByStateAsync(CommentState.AwaitingReview, QueueLimit, cancellationToken).ConfigureAwait(false);
+        var waiting = await comments.ListByStateAsync(CommentState.AwaitingReview, QueueLimit, cancellationToken).ConfigureAwait(false);
         var result = new List<QueueEntry>(waiting.Count);
         var maxComment = drafter.CurrentValue.MaxCommentLength;
         foreach (var tracked in waiting)
         {
             if (tracked.CurrentDraftId is not { } draftId
-                || await store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
+                || await reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
             {
                 continue;
             }
@@ -71,19 +71,19 @@ public sealed class ReviewQueries(ICommentStore store, IOptionsMonitor<DrafterOp
     /// <summary>Decided comments, most recent decision first, at most <see cref="WebOptions.HistoryLimit"/>.</summary>
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(CancellationToken cancellationToken)
     {
-        var posted = (await store.ListPostedRepliesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.CommentId, StringComparer.Ordinal);
+        var posted = (await posts.ListPostedRepliesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.CommentId, StringComparer.Ordinal);
         var result = new List<HistoryEntry>();
         foreach (var state in Decided)
         {
-            foreach (var tracked in await store.ListByStateAsync(state, 100_000, cancellationToken).ConfigureAwait(false))
+            foreach (var tracked in await comments.ListByStateAsync(state, 100_000, cancellationToken).ConfigureAwait(false))
             {
                 if (tracked.CurrentDraftId is not { } draftId)
                 {
                     continue;
                 }
 
-                var draft = await store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
-                var decision = await store.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+                var draft = await reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+                var decision = await reviews.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
                 posted.TryGetValue(tracked.Comment.CommentId, out var reply);
                 var c = tracked.Comment;
                 result.Add(new HistoryEntry(

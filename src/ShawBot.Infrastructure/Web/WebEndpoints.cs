@@ -146,10 +146,10 @@ public static partial class WebEndpoints
     private static async Task<WebStatus> StatusAsync(HttpContext http, CancellationToken ct)
     {
         var services = http.RequestServices;
-        var store = services.GetRequiredService<ICommentStore>();
+        var comments = services.GetRequiredService<ICommentIngest>();
         var status = services.GetService<IStatusProvider>() is { } provider
             ? await provider.GetStatusAsync(ct).ConfigureAwait(false)
-            : new ServiceStatus(await store.CountByStateAsync(ct).ConfigureAwait(false), null, null, null);
+            : new ServiceStatus(await comments.CountByStateAsync(ct).ConfigureAwait(false), null, null, null);
         var active = status.ActiveAdapter ?? services.GetRequiredService<AdapterRegistryReader>().List().Active;
         return new WebStatus(
             services.GetRequiredService<WebModerationChannel>().Revision,

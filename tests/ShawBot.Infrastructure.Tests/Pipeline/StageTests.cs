@@ -33,7 +33,7 @@ public sealed class StageTests : IDisposable
             ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
         }).Build();
         var services = new ServiceCollection().AddLogging().AddShawBotCore(configuration);
-        services.AddSingleton<ICommentStore>(new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = _folder.File("s.db") }), TimeProvider.System));
+        services.AddCommentStore(new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = _folder.File("s.db") }), TimeProvider.System));
         services.AddSingleton<IReplyWriter>(_writer);
         services.AddSingleton<IModerationChannel>(_channel);
         services.AddSingleton<IReplyPublisher>(_publisher);

@@ -3,10 +3,10 @@ using ShawBot.Core.Ports;
 namespace ShawBot.Infrastructure.Discord.Moderation;
 
 /// <summary>Status from the store alone (queue sizes); adapter and retrain facts come once those parts register their own provider.</summary>
-public sealed class StoreStatusProvider(ICommentStore store) : IStatusProvider
+public sealed class StoreStatusProvider(ICommentIngest comments) : IStatusProvider
 {
     public async Task<ServiceStatus> GetStatusAsync(CancellationToken cancellationToken) =>
-        new(await store.CountByStateAsync(cancellationToken).ConfigureAwait(false), null, null, null);
+        new(await comments.CountByStateAsync(cancellationToken).ConfigureAwait(false), null, null, null);
 }
 
 /// <summary>Placeholder until the retrain job registers <see cref="IRetrainTrigger"/>.</summary>

@@ -23,7 +23,8 @@ public sealed partial class DiscordInteractionHandler
 
     private readonly DiscordRestClient _rest;
     private readonly ModerationService _moderation;
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IReviewStore _reviews;
     private readonly DiscordModerationChannel _channel;
     private readonly IOptionsMonitor<DiscordModerationOptions> _options;
     private readonly IRetrainTrigger _retrain;
@@ -34,7 +35,8 @@ public sealed partial class DiscordInteractionHandler
     public DiscordInteractionHandler(
         DiscordRestClient rest,
         ModerationService moderation,
-        ICommentStore store,
+        ICommentIngest comments,
+        IReviewStore reviews,
         DiscordModerationChannel channel,
         IOptionsMonitor<DiscordModerationOptions> options,
         IRetrainTrigger retrain,
@@ -44,7 +46,8 @@ public sealed partial class DiscordInteractionHandler
     {
         _rest = rest;
         _moderation = moderation;
-        _store = store;
+        _comments = comments;
+        _reviews = reviews;
         _channel = channel;
         _options = options;
         _retrain = retrain;
@@ -100,8 +103,8 @@ public sealed partial class DiscordInteractionHandler
         if (id.Action == ReviewAction.Edit)
         {
             // The modal must be the first answer, so look the draft up before answering (one indexed read).
-            var draft = await _store.GetDraftAsync(id.DraftId, ct).ConfigureAwait(false);
-            var tracked = draft is null ? null : await _store.GetCommentAsync(draft.CommentId, ct).ConfigureAwait(false);
+            var draft = await _reviews.GetDraftAsync(id.DraftId, ct).ConfigureAwait(false);
+            var tracked = draft is null ? null : await _comments.GetCommentAsync(draft.CommentId, ct).ConfigureAwait(false);
             if (draft is null || tracked is not { State: CommentState.AwaitingReview } || tracked.CurrentDraftId != draft.DraftId)
             {
                 await RespondAsync(interaction, InteractionResponse.Ephemeral(AlreadyHandled(tracked?.State)), ct).ConfigureAwait(false);
@@ -178,10 +181,10 @@ public sealed partial class DiscordInteractionHandler
     {
         if (interaction.Message is null)
             return;
-        var tracked = await _store.GetCommentAsync(review.Comment.CommentId, ct).ConfigureAwait(false);
+        var tracked = await _comments.GetCommentAsync(review.Comment.CommentId, ct).ConfigureAwait(false);
         if (tracked?.CurrentDraftId != review.Draft.DraftId)
             return; // The message shows (or will show) a newer draft.
-        var decision = await _store.GetDecisionForDraftAsync(review.Draft.DraftId, ct).ConfigureAwait(false);
+        var decision = await _reviews.GetDecisionForDraftAsync(review.Draft.DraftId, ct).ConfigureAwait(false);
         var payload = decision is null
             ? ReviewMessages.Final(review, tracked.State, null)
             : ReviewMessages.Decided(review, decision.Kind, decision.Moderator.Name, decision.FinalText);

@@ -19,14 +19,16 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
     // that share a stripe only wait for each other briefly.
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly DiscordRestClient _rest;
-    private readonly ICommentStore _store;
+    private readonly ICommentIngest _comments;
+    private readonly IReviewStore _reviews;
     private readonly IOptionsMonitor<DiscordModerationOptions> _options;
     private readonly ILogger<DiscordModerationChannel> _logger;
 
-    public DiscordModerationChannel(DiscordRestClient rest, ICommentStore store, IOptionsMonitor<DiscordModerationOptions> options, ILogger<DiscordModerationChannel> logger)
+    public DiscordModerationChannel(DiscordRestClient rest, ICommentIngest comments, IReviewStore reviews, IOptionsMonitor<DiscordModerationOptions> options, ILogger<DiscordModerationChannel> logger)
     {
         _rest = rest;
-        _store = store;
+        _comments = comments;
+        _reviews = reviews;
         _options = options;
         _logger = logger;
     }
@@ -57,10 +59,10 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
     public async Task RetractAsync(string reference, string commentId, CommentState state, CancellationToken cancellationToken)
     {
         var (channelId, messageId) = ParseReference(reference);
-        var tracked = await _store.GetCommentAsync(commentId, cancellationToken).ConfigureAwait(false);
-        if (tracked?.CurrentDraftId is not { } draftId || await _store.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
+        var tracked = await _comments.GetCommentAsync(commentId, cancellationToken).ConfigureAwait(false);
+        if (tracked?.CurrentDraftId is not { } draftId || await _reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
             return;
-        var decision = await _store.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
+        var decision = await _reviews.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
         using (await LockAsync(commentId, cancellationToken).ConfigureAwait(false))
         {
             await _rest.EditMessageAsync(channelId, messageId, ReviewMessages.Final(new ReviewItem(tracked.Comment, draft, []), state, decision), cancellationToken).ConfigureAwait(false);
