@@ -73,11 +73,22 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The deterministic <see cref="StubReplyWriter"/> in place of the engine.</summary>
+    /// <summary>The deterministic <see cref="StubReplyWriter"/> as the writer, unless one is registered already (the engine's).</summary>
     public static IServiceCollection AddStubReplyWriter(this IServiceCollection services)
     {
-        services.Replace(ServiceDescriptor.Singleton<IReplyWriter, StubReplyWriter>());
+        services.TryAddSingleton<IReplyWriter, StubReplyWriter>();
         return services;
+    }
+
+    /// <summary>
+    /// The options record of <paramref name="section"/> as bound now, for deciding at composition
+    /// whether a feature is on (its <c>Add…</c> also registers it for validation on start).
+    /// </summary>
+    public static TOptions BindOptions<TOptions>(this IConfiguration configuration, string section)
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
     }
 
     /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated with DataAnnotations on start.</summary>

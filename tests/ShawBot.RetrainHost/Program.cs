@@ -41,6 +41,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Retrain:MaxLength"] = "96",
     ["ShawBot:Retrain:SampleCount"] = "1",
     ["ShawBot:Retrain:SampleMaxNewTokens"] = "8",
+    ["ShawBot:Retrain:Enabled"] = "true",
     ["ShawBot:Retrain:ScheduleEnabled"] = "false",
     ["ShawBot:Retrain:LowPriority"] = "false",
 });

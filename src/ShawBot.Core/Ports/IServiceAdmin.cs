@@ -19,12 +19,18 @@ public sealed record ServiceStatus(
 /// <summary>Starts a retrain now (the nightly job, run on demand). Implemented by the retrain scheduler.</summary>
 public interface IRetrainTrigger
 {
+    /// <summary>False for the default registered when retraining is off: pages and commands then say "not configured".</summary>
+    bool IsAvailable => true;
+
     Task<AdminActionResult> TriggerRetrainAsync(string requestedBy, CancellationToken cancellationToken);
 }
 
 /// <summary>Operator control of the live adapter. Implemented by the adapter registry.</summary>
 public interface IAdapterAdmin
 {
+    /// <summary>False for the default registered when there is no adapter registry.</summary>
+    bool IsAvailable => true;
+
     /// <summary>Makes the previous adapter live again.</summary>
     Task<AdminActionResult> RollbackAsync(string requestedBy, CancellationToken cancellationToken);
 }

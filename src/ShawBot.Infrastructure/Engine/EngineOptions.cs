@@ -11,6 +11,9 @@ public sealed class EngineOptions
     [Required(ErrorMessage = "ShawBot:Engine:ModelPath is required: a Hugging Face model folder, e.g. Mistral-7B-Instruct-v0.2")]
     public string ModelPath { get; set; } = "";
 
+    /// <summary>The engine drafts when a model folder is set; otherwise the stub writer does.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ModelPath);
+
     /// <summary>none, nf4 or fp4: how linear weights are held (4-bit quantized while loading).</summary>
     [RegularExpression("^(none|nf4|fp4)$", ErrorMessage = "ShawBot:Engine:Quantize must be none, nf4 or fp4")]
     public string Quantize { get; set; } = "none";

@@ -9,13 +9,17 @@ namespace ShawBot.Infrastructure.Engine;
 
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>The local model as the reply writer (options: ShawBot:Engine); loads the model on start.</summary>
+    /// <summary>
+    /// The reply writer: the local model (options: ShawBot:Engine, loaded on start) when
+    /// <see cref="EngineOptions.ModelPath"/> is set, else Core's deterministic stub writer.
+    /// </summary>
     public static IServiceCollection AddShawBotEngine(this IServiceCollection services, IConfiguration configuration)
     {
+        if (!configuration.BindOptions<EngineOptions>(EngineOptions.Section).IsConfigured)
+            return services.AddStubReplyWriter();
         services.AddValidatedOptions<EngineOptions>(configuration, EngineOptions.Section);
         services.TryAddSingleton<LanguageModel>();
-        services.RemoveAll<IReplyWriter>();
-        services.AddSingleton<IReplyWriter, EngineReplyWriter>();
+        services.TryAddSingleton<IReplyWriter, EngineReplyWriter>();
         services.AddHostedService<ModelWarmup>();
         return services;
     }

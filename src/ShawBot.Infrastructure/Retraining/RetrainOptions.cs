@@ -10,6 +10,12 @@ public sealed class RetrainOptions : IValidatableObject
 {
     public const string Section = "ShawBot:Retrain";
 
+    /// <summary>
+    /// Retraining, the adapter registry and rollback run in this service (they need the engine:
+    /// ShawBot:Engine:ModelPath). Off: the retrain and rollback commands answer "not available".
+    /// </summary>
+    public bool Enabled { get; set; }
+
     /// <summary>Whether the nightly schedule runs (on-demand retrains work either way).</summary>
     public bool ScheduleEnabled { get; set; } = true;
 

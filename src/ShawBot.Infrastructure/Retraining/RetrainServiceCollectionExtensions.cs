@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Quartz;
 using ShawBot.Core;
+using ShawBot.Core.Moderation;
 using ShawBot.Core.Ports;
 
 namespace ShawBot.Infrastructure.Retraining;
@@ -11,18 +12,27 @@ namespace ShawBot.Infrastructure.Retraining;
 public static class RetrainServiceCollectionExtensions
 {
     /// <summary>
-    /// Nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry, the runner,
+    /// The retrain, rollback and status ports, registered once here. With <see cref="RetrainOptions.Enabled"/>:
+    /// nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry, the runner,
     /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
-    /// as <see cref="IStatusProvider"/> (replacing Discord's placeholders whatever the order of
-    /// registration), reports to the log and to Discord when configured, and Quartz in the host with
-    /// a persistent SQLite job store. Needs <c>AddShawBotEngine</c> and a store.
+    /// as <see cref="IStatusProvider"/>, reports to the log and to Discord when configured, and Quartz in
+    /// the host with a persistent SQLite job store (needs <c>AddShawBotEngine</c> and a store).
+    /// Without: Core's defaults, which say retraining and rollback are unavailable and report queue sizes.
     /// </summary>
     public static IServiceCollection AddShawBotRetraining(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddValidatedOptions<RetrainOptions>(configuration, RetrainOptions.Section);
         // Quartz's store is configured now, from the bound section (validated again on start).
-        var options = configuration.GetSection(RetrainOptions.Section).Get<RetrainOptions>() ?? new RetrainOptions();
+        var options = configuration.BindOptions<RetrainOptions>(RetrainOptions.Section);
+        if (!options.Enabled)
+        {
+            services.TryAddSingleton<IRetrainTrigger, UnavailableRetrainTrigger>();
+            services.TryAddSingleton<IAdapterAdmin, UnavailableAdapterAdmin>();
+            services.TryAddSingleton<IStatusProvider, StoreStatusProvider>();
+            return services;
+        }
+
+        services.AddValidatedOptions<RetrainOptions>(configuration, RetrainOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new AdapterRegistry(sp.GetRequiredService<IOptions<RetrainOptions>>().Value.AdaptersPath));
@@ -31,14 +41,10 @@ public static class RetrainServiceCollectionExtensions
         services.TryAddSingleton<RetrainCoordinator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, LogRetrainReporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, DiscordRetrainReporter>());
-        services.RemoveAll<IRetrainTrigger>();
-        services.AddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainCoordinator>());
-        services.RemoveAll<IRetrainProgress>();
-        services.AddSingleton<IRetrainProgress>(sp => sp.GetRequiredService<RetrainCoordinator>());
-        services.RemoveAll<IAdapterAdmin>();
-        services.AddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
-        services.RemoveAll<IStatusProvider>();
-        services.AddSingleton<IStatusProvider, RetrainStatusProvider>();
+        services.TryAddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainCoordinator>());
+        services.TryAddSingleton<IRetrainProgress>(sp => sp.GetRequiredService<RetrainCoordinator>());
+        services.TryAddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
+        services.TryAddSingleton<IStatusProvider, RetrainStatusProvider>();
 
         // The QRTZ_* tables must exist before Quartz's hosted service starts the scheduler.
         services.AddHostedService<QuartzSchemaMigration>();

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Moderation;
 using ShawBot.Core.Ports;
-using ShawBot.Infrastructure.Discord.Moderation;
 
 namespace ShawBot.Infrastructure.Web;
 
@@ -163,12 +162,12 @@ public static partial class WebEndpoints
             services.GetRequiredService<WebRetrainState>().Last);
     }
 
-    /// <summary>The registered trigger, unless it is the placeholder that only says "not available".</summary>
+    /// <summary>The retrain trigger when retraining is available here; null (the page says "not configured") otherwise.</summary>
     private static IRetrainTrigger? RetrainTrigger(IServiceProvider services) =>
-        services.GetService<IRetrainTrigger>() is { } t and not UnavailableRetrainTrigger ? t : null;
+        services.GetService<IRetrainTrigger>() is { IsAvailable: true } t ? t : null;
 
     private static IAdapterAdmin? AdapterAdmin(IServiceProvider services) =>
-        services.GetService<IAdapterAdmin>() is { } a and not UnavailableAdapterAdmin ? a : null;
+        services.GetService<IAdapterAdmin>() is { IsAvailable: true } a ? a : null;
 
     /// <summary>The page has no login: the name a moderator types is recorded, prefixed so it cannot pass for a Discord id.</summary>
     private static Moderator ModeratorFrom(string? name)

@@ -13,11 +13,13 @@ public static class WebServiceCollectionExtensions
     /// <summary>
     /// The moderation web page: binds and validates <see cref="WebOptions"/> ("ShawBot:Web"), registers
     /// <see cref="WebModerationChannel"/> as an <see cref="IModerationChannel"/> and the page's read models.
-    /// The host maps the page with <see cref="WebEndpoints.UseShawBotWeb"/>.
+    /// The host maps the page with <see cref="WebEndpoints.UseShawBotWeb"/>. Nothing when <see cref="WebOptions.Enabled"/> is false.
     /// </summary>
     public static IServiceCollection AddShawBotWeb(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (!configuration.BindOptions<WebOptions>(WebOptions.Section).Enabled)
+            return services;
         services.AddValidatedOptions<WebOptions>(configuration, WebOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebModerationChannel>();

@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Net.Http.Json;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ShawBot.Cli.Hosting;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Store;
+using ShawBot.Infrastructure.Web;
 
 namespace ShawBot.Cli.Commands;
 
@@ -54,25 +57,45 @@ internal static class RetrainCommand
                 return await Remote(baseUri, pr.GetValue(token), ct);
             }
             var modelDir = pr.GetValue(model) ?? throw new ArgumentException("--model is required to retrain offline (or pass --url to ask a running service)");
-            var options = new RetrainOptions
+            // The service's own composition (ServiceHost.Build → AddShawBot) with retraining on, the
+            // schedule, page and YouTube unused: the host is built, never started.
+            var settings = new Dictionary<string, string?>
             {
-                AdaptersPath = pr.GetValue(adapters)!.FullName, SeedDataPath = pr.GetValue(seed)?.FullName, MinNewExamples = pr.GetValue(minNew),
-                PromotionMargin = pr.GetValue(margin), Epochs = pr.GetValue(epochs), MaxSteps = pr.GetValue(maxSteps), Rank = pr.GetValue(rank),
-                Alpha = pr.GetValue(alpha), Targets = pr.GetValue(targets)!, LearningRate = pr.GetValue(lr), SampleCount = pr.GetValue(samples),
-                LowPriority = false,
+                [$"{EngineOptions.Section}:{nameof(EngineOptions.ModelPath)}"] = modelDir.FullName,
+                [$"{EngineOptions.Section}:{nameof(EngineOptions.PromptsPath)}"] = PromptTemplate.Locate(pr.GetValue(prompts)?.FullName),
+                [$"{EngineOptions.Section}:{nameof(EngineOptions.Quantize)}"] = pr.GetValue(quantize),
+                [$"{EngineOptions.Section}:{nameof(EngineOptions.DoubleQuant)}"] = Invariant(pr.GetValue(doubleQuant)),
+                [$"{StoreOptions.Section}:{nameof(StoreOptions.DatabasePath)}"] = pr.GetValue(db)!.FullName,
+                [$"{WebOptions.Section}:{nameof(WebOptions.Enabled)}"] = "false",
             };
-            options.ToTrainOptions(null).Validate();
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-            var registry = new AdapterRegistry(options.AdaptersPath);
-            var engine = new EngineOptions { ModelPath = modelDir.FullName, PromptsPath = PromptsFolder(pr.GetValue(prompts)), Quantize = pr.GetValue(quantize)!, DoubleQuant = pr.GetValue(doubleQuant) };
-            using var llm = new LanguageModel(Options.Create(engine), logging.CreateLogger<LanguageModel>(), registry);
-            var store = new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = pr.GetValue(db)!.FullName }), TimeProvider.System);
-            var admin = new RegistryAdapterAdmin(registry, llm, logging.CreateLogger<RegistryAdapterAdmin>());
-            var runner = new RetrainRunner(llm, store, registry, admin, Options.Create(options), logging.CreateLogger<RetrainRunner>());
+            var retrain = new Dictionary<string, object?>
+            {
+                [nameof(RetrainOptions.Enabled)] = true, [nameof(RetrainOptions.ScheduleEnabled)] = false, [nameof(RetrainOptions.LowPriority)] = false,
+                [nameof(RetrainOptions.AdaptersPath)] = pr.GetValue(adapters)!.FullName, [nameof(RetrainOptions.SeedDataPath)] = pr.GetValue(seed)?.FullName,
+                [nameof(RetrainOptions.MinNewExamples)] = pr.GetValue(minNew), [nameof(RetrainOptions.PromotionMargin)] = pr.GetValue(margin),
+                [nameof(RetrainOptions.Epochs)] = pr.GetValue(epochs), [nameof(RetrainOptions.MaxSteps)] = pr.GetValue(maxSteps),
+                [nameof(RetrainOptions.Rank)] = pr.GetValue(rank), [nameof(RetrainOptions.Alpha)] = pr.GetValue(alpha), [nameof(RetrainOptions.Targets)] = pr.GetValue(targets),
+                [nameof(RetrainOptions.LearningRate)] = pr.GetValue(lr), [nameof(RetrainOptions.SampleCount)] = pr.GetValue(samples),
+            };
+            foreach (var (key, value) in retrain) settings[$"{RetrainOptions.Section}:{key}"] = Invariant(value);
+            await using var app = ServiceHost.Build(Environment.CurrentDirectory, c => c.AddInMemoryCollection(settings));
+            try
+            {
+                // Validated as `run` validates them on start.
+                app.Services.GetRequiredService<IOptions<RetrainOptions>>().Value.ToTrainOptions(null).Validate();
+                _ = app.Services.GetRequiredService<IOptions<EngineOptions>>().Value;
+            }
+            catch (OptionsValidationException e)
+            {
+                foreach (var failure in e.Failures) Console.Error.WriteLine($"error: {failure}");
+                return 2;
+            }
+
+            var runner = app.Services.GetRequiredService<IRetrainRunner>();
             var outcome = await runner.RunAsync(new RetrainRequest(Environment.UserName, pr.GetValue(force)),
                 new InlineProgress(p => Console.Error.Write($"\rstep {p.Step}/{p.TotalSteps} · loss {p.TrainLoss:0.000}{(p.EvalLoss is { } e ? $" · eval {e:0.000}" : "")}   ")), ct);
             Console.Error.WriteLine();
-            await new LogRetrainReporter(registry, logging.CreateLogger<LogRetrainReporter>()).ReportAsync(outcome, ct);
+            await ActivatorUtilities.CreateInstance<LogRetrainReporter>(app.Services).ReportAsync(outcome, ct);
             Console.WriteLine(outcome.Summary);
             foreach (var s in outcome.Samples)
                 Console.WriteLine($"\n> {s.Comment}\nnew:     {s.Candidate}\ncurrent: {s.Current}\ncurated: {s.Reference}");
@@ -106,11 +129,11 @@ internal static class RetrainCommand
         return result?.Accepted == true ? 0 : 1;
     }
 
-    private static string PromptsFolder(DirectoryInfo? dir)
+    private static string? Invariant(object? value) => value switch
     {
-        if (dir != null) return dir.FullName;
-        foreach (var candidate in new[] { Path.Combine(Environment.CurrentDirectory, "prompts"), Path.Combine(AppContext.BaseDirectory, "prompts") })
-            if (File.Exists(Path.Combine(candidate, PromptTemplate.InstructionsFile))) return candidate;
-        throw new FileNotFoundException("no prompts/instructions.txt in the current folder or beside shawbot; pass --prompts DIR");
-    }
+        null => null,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
 }

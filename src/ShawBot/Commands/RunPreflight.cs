@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
-using ShawBot.Cli.Hosting;
+using ShawBot.Core;
+using ShawBot.Infrastructure.Discord.Moderation;
+using ShawBot.Infrastructure.Web;
 
 namespace ShawBot.Cli.Commands;
 
@@ -42,8 +44,7 @@ internal static class RunPreflight
             problems.Add("No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` once.");
         }
 
-        var discord = ShawBotServiceCollectionExtensions.HasValue(c, "ShawBot:Discord:BotToken");
-        if (!discord && !ShawBotServiceCollectionExtensions.WebEnabled(c))
+        if (!c.BindOptions<DiscordModerationOptions>(DiscordModerationOptions.Section).IsConfigured && !c.BindOptions<WebOptions>(WebOptions.Section).Enabled)
         {
             problems.Add("No moderation channel: set ShawBot:Discord:BotToken (and its ApplicationId, GuildId, ChannelId, ModeratorUserIds) or leave ShawBot:Web:Enabled on.");
         }

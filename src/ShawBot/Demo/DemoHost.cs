@@ -155,6 +155,7 @@ public sealed partial class DemoHost : IAsyncDisposable
 
             // "Retrain now" on the page: a short QLoRA-style run on the curated replies plus the seed set,
             // promoted when it beats the live adapter (the nightly 03:00 schedule stays on too).
+            s["ShawBot:Retrain:Enabled"] = "true";
             s["ShawBot:Retrain:AdaptersPath"] = Path.Combine(options.StateDirectory, "adapters");
             s["ShawBot:Retrain:SchedulerDatabasePath"] = Path.Combine(options.StateDirectory, "scheduler.db");
             s["ShawBot:Retrain:SeedDataPath"] = Cli.Commands.AppPaths.Find(Path.Combine("data", "seed-replies.jsonl"));

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ShawBot.Core;
 using ShawBot.Infrastructure.Web;
 
 namespace ShawBot.Cli.Hosting;
@@ -30,10 +31,9 @@ internal static class ServiceHost
         builder.Services.AddShawBot(builder.Configuration);
         services?.Invoke(builder.Services, builder.Configuration);
 
-        var web = new WebOptions();
-        builder.Configuration.GetSection(WebOptions.Section).Bind(web);
+        var web = builder.Configuration.BindOptions<WebOptions>(WebOptions.Section);
         // Kestrel listens only when the page is on; a Discord-only service opens no port.
-        if (!ShawBotServiceCollectionExtensions.WebEnabled(builder.Configuration))
+        if (!web.Enabled)
         {
             builder.Services.AddSingleton<IServer, NoServer>();
         }
@@ -44,7 +44,7 @@ internal static class ServiceHost
         }
 
         var app = builder.Build();
-        if (ShawBotServiceCollectionExtensions.WebEnabled(builder.Configuration))
+        if (web.Enabled)
         {
             app.UseRouting();
             app.UseShawBotWeb(app.Services.GetRequiredService<IOptions<WebOptions>>().Value);

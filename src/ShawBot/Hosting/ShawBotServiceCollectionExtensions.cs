@@ -12,43 +12,20 @@ namespace ShawBot.Cli.Hosting;
 public static class ShawBotServiceCollectionExtensions
 {
     /// <summary>
-    /// The whole service: pipeline, store, YouTube, the engine (when ShawBot:Engine:ModelPath is set, else the
-    /// stub writer), Discord moderation (when ShawBot:Discord:BotToken is set) and the web page (unless
-    /// ShawBot:Web:Enabled is false), retraining with the engine when ShawBot:Retrain:AdaptersPath is set.
-    /// Every options section is validated on start.
+    /// The whole service. Each optional part decides from its own bound options whether it is on and
+    /// registers either itself or Core's default, once: the engine (ShawBot:Engine:ModelPath, else
+    /// the stub writer), retraining (ShawBot:Retrain:Enabled, else "unavailable" retrain and
+    /// rollback), Discord moderation (ShawBot:Discord:BotToken) and the web page
+    /// (ShawBot:Web:Enabled). Every options section in use is validated on start.
     /// </summary>
     public static IServiceCollection AddShawBot(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddShawBotCore(configuration).AddShawBotInfrastructure(configuration);
-        if (HasValue(configuration, "ShawBot:Engine:ModelPath"))
-        {
-            services.AddShawBotEngine(configuration);
-            // Nightly retraining and the adapter registry, opt-in: the demo and tests keep their own.
-            if (HasValue(configuration, "ShawBot:Retrain:AdaptersPath"))
-            {
-                services.AddShawBotRetraining(configuration);
-            }
-        }
-        else
-        {
-            services.AddStubReplyWriter();
-        }
-
-        if (HasValue(configuration, "ShawBot:Discord:BotToken"))
-        {
-            services.AddShawBotDiscord(configuration);
-        }
-
-        if (WebEnabled(configuration))
-        {
-            services.AddShawBotWeb(configuration);
-        }
-
-        return services;
+        return services
+            .AddShawBotCore(configuration)
+            .AddShawBotInfrastructure(configuration)
+            .AddShawBotEngine(configuration)
+            .AddShawBotRetraining(configuration)
+            .AddShawBotDiscord(configuration)
+            .AddShawBotWeb(configuration);
     }
-
-    public static bool WebEnabled(IConfiguration configuration) =>
-        !string.Equals(configuration["ShawBot:Web:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
-
-    public static bool HasValue(IConfiguration configuration, string key) => !string.IsNullOrWhiteSpace(configuration[key]);
 }

@@ -135,6 +135,7 @@ public sealed class RetrainScheduleTests : IDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["ShawBot:Retrain:Enabled"] = "true",
             ["ShawBot:Retrain:Cron"] = cron,
             ["ShawBot:Retrain:TimeZone"] = Zone,
             ["ShawBot:Retrain:AdaptersPath"] = _folder.File("adapters"),

@@ -53,9 +53,9 @@ public sealed class PipelineHarness : IAsyncDisposable
         builder.Services
             .AddShawBotCore(builder.Configuration)
             .AddShawBotInfrastructure(builder.Configuration)
-            .AddStubReplyWriter()
             .AddAutoApproveModeration();
         services?.Invoke(builder.Services, builder.Configuration);
+        builder.Services.AddStubReplyWriter();   // unless the callback registered a writer (the engine)
         var host = builder.Build();
         await host.StartAsync();
         return new PipelineHarness(host);

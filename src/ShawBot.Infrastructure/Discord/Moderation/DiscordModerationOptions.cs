@@ -11,6 +11,9 @@ public sealed class DiscordModerationOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string BotToken { get; set; } = "";
 
+    /// <summary>Discord moderation runs when a bot token is set.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
+
     [Range(typeof(ulong), "1", "18446744073709551615")]
     public ulong ApplicationId { get; set; }
 

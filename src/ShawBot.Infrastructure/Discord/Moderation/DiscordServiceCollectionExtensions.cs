@@ -16,12 +16,15 @@ public static class DiscordServiceCollectionExtensions
     /// <summary>
     /// Discord moderation: binds and validates <see cref="DiscordModerationOptions"/> ("ShawBot:Discord"),
     /// registers the REST and gateway clients, <see cref="DiscordModerationChannel"/> as an
-    /// <see cref="IModerationChannel"/>, the interaction host, and no-op defaults for the status,
-    /// retrain and rollback ports that other parts replace.
+    /// <see cref="IModerationChannel"/> and the interaction host; nothing when no bot token is set.
+    /// Its /shawbot status, retrain and rollback commands use the ports that <c>AddShawBotRetraining</c>
+    /// registers (real, or Core's "unavailable" defaults).
     /// </summary>
     public static IServiceCollection AddShawBotDiscord(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (!configuration.BindOptions<DiscordModerationOptions>(DiscordModerationOptions.Section).IsConfigured)
+            return services;
         services.AddValidatedOptions<DiscordModerationOptions>(configuration, DiscordModerationOptions.Section);
         services.AddHttpClient(nameof(DiscordRestClient));
 
@@ -52,10 +55,6 @@ public static class DiscordServiceCollectionExtensions
         services.TryAddSingleton<DiscordInteractionHandler>();
         services.TryAddSingleton<DiscordModerationService>();
         services.AddHostedService(sp => sp.GetRequiredService<DiscordModerationService>());
-
-        services.TryAddSingleton<IStatusProvider, StoreStatusProvider>();
-        services.TryAddSingleton<IRetrainTrigger, UnavailableRetrainTrigger>();
-        services.TryAddSingleton<IAdapterAdmin, UnavailableAdapterAdmin>();
         return services;
     }
 }

@@ -8,6 +8,7 @@ using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
 using ShawBot.Infrastructure.Discord;
 using ShawBot.Infrastructure.Discord.Moderation;
+using ShawBot.Infrastructure.Retraining;
 using ShawBot.Sandbox.Discord;
 using ShawBot.Sandbox.YouTube;
 using Xunit.Abstractions;
@@ -81,7 +82,7 @@ internal sealed class ModerationHost : IAsyncDisposable
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information);
-        builder.Services.AddShawBotCore(builder.Configuration).AddShawBotInfrastructure(builder.Configuration).AddShawBotDiscord(builder.Configuration);
+        builder.Services.AddShawBotCore(builder.Configuration).AddShawBotInfrastructure(builder.Configuration).AddShawBotRetraining(builder.Configuration).AddShawBotDiscord(builder.Configuration);
         builder.Services.AddSingleton<IReplyWriter, CountingWriter>();
         var host = builder.Build();
         await host.StartAsync();
