@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ShawBot.Core.Ports;
-using ShawBot.Infrastructure.Store;
-using ShawBot.Infrastructure.Tests.Support;
 
 namespace ShawBot.Infrastructure.Tests.Store;
 
@@ -12,13 +10,13 @@ public sealed class StoreRolesTests
     [Fact]
     public void Every_role_resolves_to_the_one_sqlite_store()
     {
-        using var folder = new TempFolder();
+        using var folder = new Support.TempFolder();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ShawBot:Store:DatabasePath"] = folder.File("roles.db"),
         }).Build();
         using var services = new ServiceCollection().AddLogging().AddShawBotInfrastructure(configuration).BuildServiceProvider();
-        var store = services.GetRequiredService<SqliteCommentStore>();
+        var store = services.GetRequiredService<Infrastructure.Store.SqliteCommentStore>();
         Assert.Same(store, services.GetRequiredService<ICommentStore>());
         Assert.Same(store, services.GetRequiredService<ICommentIngest>());
         Assert.Same(store, services.GetRequiredService<IReviewStore>());
