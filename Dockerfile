@@ -27,7 +27,7 @@ USER shawbot
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_gcServer=0 \
     ShawBot__Store__DatabasePath=/app/state/shawbot.db \
-    ShawBot__Web__AdaptersPath=/app/adapters \
+    ShawBot__Adapters__Path=/app/adapters \
     ShawBot__YouTube__TokenDirectory=/app/secrets \
     ShawBot__Web__Address=0.0.0.0 \
     ShawBot__Web__Port=5080

@@ -5,6 +5,7 @@ using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
 
 namespace ShawBot.Infrastructure.Retraining;
@@ -25,7 +26,7 @@ public sealed class RetrainRunner(
     LanguageModel model,
     ICommentStore store,
     AdapterRegistry registry,
-    RegistryAdapterAdmin adapters,
+    LiveAdapter live,
     IOptions<RetrainOptions> options,
     ILogger<RetrainRunner> logger,
     TimeProvider? time = null) : IRetrainRunner
@@ -86,7 +87,8 @@ public sealed class RetrainRunner(
             Path.Combine(registry.TrainingFolder, "metrics.json")]);
         DeleteFolder(registry.TrainingFolder);
 
-        if (promote) adapters.Activate(version.Name, request.RequestedBy, decision);
+        // The candidate's weights are the version's files: they go live as they are, not read from disk again.
+        if (promote) live.Activate(version.Name, request.RequestedBy, decision, loaded: work.Candidate);
         var outcome = Done(promote ? RetrainOutcomeKind.Promoted : RetrainOutcomeKind.NotPromoted, decision) with
         {
             Version = version, NewEvalLoss = work.NewLoss, ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss,
@@ -107,7 +109,7 @@ public sealed class RetrainRunner(
         return (live, live.Version);
     }
 
-    private sealed record TrainedCandidate(TrainResult Training, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
+    private sealed record TrainedCandidate(TrainResult Training, LoraAdapter Candidate, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
 
     /// <summary>Runs on the below-normal thread. Null when cancelled (a checkpoint was saved).</summary>
     private TrainedCandidate? TrainAndEvaluate(Trainer trainer, RetrainDataset dataset, TrainOptions trainOptions, LoraAdapter? compareWith,
@@ -138,7 +140,7 @@ public sealed class RetrainRunner(
         var evalSet = trainer.Encode(eval);
         double newLoss = trainer.Evaluate(candidate, evalSet, ct);
         double comparedLoss = trainer.Evaluate(compareWith, evalSet, ct);
-        return new TrainedCandidate(result, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
+        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
 
         TrainResult TrainFresh()
         {

@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Quartz;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Retraining;
 
 public static class RetrainServiceCollectionExtensions
 {
     /// <summary>
-    /// Nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry, the runner,
+    /// Nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry and live adapter
+    /// (<see cref="AdaptersServiceCollectionExtensions.AddShawBotAdapters"/>), the runner,
     /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
     /// as <see cref="IStatusProvider"/> (replacing Discord's placeholders whatever the order of
     /// registration), reports to the log and to Discord when configured, and Quartz in the host with
@@ -25,8 +26,7 @@ public static class RetrainServiceCollectionExtensions
         var options = configuration.GetSection(RetrainOptions.Section).Get<RetrainOptions>() ?? new RetrainOptions();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new AdapterRegistry(sp.GetRequiredService<IOptions<RetrainOptions>>().Value.AdaptersPath));
-        services.TryAddSingleton<RegistryAdapterAdmin>();
+        services.AddShawBotAdapters(configuration);
         services.TryAddSingleton<IRetrainRunner, RetrainRunner>();
         services.TryAddSingleton<RetrainCoordinator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, LogRetrainReporter>());
@@ -36,7 +36,7 @@ public static class RetrainServiceCollectionExtensions
         services.RemoveAll<IRetrainProgress>();
         services.AddSingleton<IRetrainProgress>(sp => sp.GetRequiredService<RetrainCoordinator>());
         services.RemoveAll<IAdapterAdmin>();
-        services.AddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
+        services.AddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<LiveAdapter>());
         services.RemoveAll<IStatusProvider>();
         services.AddSingleton<IStatusProvider, RetrainStatusProvider>();
 
@@ -55,7 +55,6 @@ public static class RetrainServiceCollectionExtensions
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<RetrainScheduleService>();
         services.AddHostedService<CoordinatorShutdown>();
-        services.AddHostedService<ActiveAdapterWatcher>();
         return services;
     }
 

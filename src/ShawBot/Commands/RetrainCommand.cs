@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Store;
@@ -56,19 +57,19 @@ internal static class RetrainCommand
             var modelDir = pr.GetValue(model) ?? throw new ArgumentException("--model is required to retrain offline (or pass --url to ask a running service)");
             var options = new RetrainOptions
             {
-                AdaptersPath = pr.GetValue(adapters)!.FullName, SeedDataPath = pr.GetValue(seed)?.FullName, MinNewExamples = pr.GetValue(minNew),
+                SeedDataPath = pr.GetValue(seed)?.FullName, MinNewExamples = pr.GetValue(minNew),
                 PromotionMargin = pr.GetValue(margin), Epochs = pr.GetValue(epochs), MaxSteps = pr.GetValue(maxSteps), Rank = pr.GetValue(rank),
                 Alpha = pr.GetValue(alpha), Targets = pr.GetValue(targets)!, LearningRate = pr.GetValue(lr), SampleCount = pr.GetValue(samples),
                 LowPriority = false,
             };
             options.ToTrainOptions(null).Validate();
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-            var registry = new AdapterRegistry(options.AdaptersPath);
+            var registry = new AdapterRegistry(pr.GetValue(adapters)!.FullName);
             var engine = new EngineOptions { ModelPath = modelDir.FullName, PromptsPath = PromptsFolder(pr.GetValue(prompts)), Quantize = pr.GetValue(quantize)!, DoubleQuant = pr.GetValue(doubleQuant) };
-            using var llm = new LanguageModel(Options.Create(engine), logging.CreateLogger<LanguageModel>(), registry);
+            using var llm = new LanguageModel(Options.Create(engine), logging.CreateLogger<LanguageModel>(), new RegistryStartupAdapter(registry, logging.CreateLogger<RegistryStartupAdapter>()));
             var store = new SqliteCommentStore(Options.Create(new StoreOptions { DatabasePath = pr.GetValue(db)!.FullName }), TimeProvider.System);
-            var admin = new RegistryAdapterAdmin(registry, llm, logging.CreateLogger<RegistryAdapterAdmin>());
-            var runner = new RetrainRunner(llm, store, registry, admin, Options.Create(options), logging.CreateLogger<RetrainRunner>());
+            var live = new LiveAdapter(registry, logging.CreateLogger<LiveAdapter>(), llm);
+            var runner = new RetrainRunner(llm, store, registry, live, Options.Create(options), logging.CreateLogger<RetrainRunner>());
             var outcome = await runner.RunAsync(new RetrainRequest(Environment.UserName, pr.GetValue(force)),
                 new InlineProgress(p => Console.Error.Write($"\rstep {p.Step}/{p.TotalSteps} · loss {p.TrainLoss:0.000}{(p.EvalLoss is { } e ? $" · eval {e:0.000}" : "")}   ")), ct);
             Console.Error.WriteLine();

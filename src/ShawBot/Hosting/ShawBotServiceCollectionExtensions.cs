@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ShawBot.Core;
 using ShawBot.Infrastructure;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Discord;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
@@ -14,7 +15,8 @@ public static class ShawBotServiceCollectionExtensions
     /// <summary>
     /// The whole service: pipeline, store, YouTube, the engine (when ShawBot:Engine:ModelPath is set, else the
     /// stub writer), Discord moderation (when ShawBot:Discord:BotToken is set) and the web page (unless
-    /// ShawBot:Web:Enabled is false), retraining with the engine when ShawBot:Retrain:AdaptersPath is set.
+    /// ShawBot:Web:Enabled is false), retraining with the engine when a ShawBot:Retrain section is configured.
+    /// With the engine, the adapter registry's pointer (ShawBot:Adapters:Path) chooses the live adapter.
     /// Every options section is validated on start.
     /// </summary>
     public static IServiceCollection AddShawBot(this IServiceCollection services, IConfiguration configuration)
@@ -22,9 +24,9 @@ public static class ShawBotServiceCollectionExtensions
         services.AddShawBotCore(configuration).AddShawBotInfrastructure(configuration);
         if (HasValue(configuration, "ShawBot:Engine:ModelPath"))
         {
-            services.AddShawBotEngine(configuration);
-            // Nightly retraining and the adapter registry, opt-in: the demo and tests keep their own.
-            if (HasValue(configuration, "ShawBot:Retrain:AdaptersPath"))
+            services.AddShawBotEngine(configuration).AddShawBotAdapters(configuration);
+            // Nightly retraining, opt-in (the deprecated ShawBot:Retrain:AdaptersPath is such a setting too).
+            if (configuration.GetSection("ShawBot:Retrain").Exists())
             {
                 services.AddShawBotRetraining(configuration);
             }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Discord.Models;
 using ShawBot.Infrastructure.Discord.Moderation;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Discord;
 using Xunit.Abstractions;

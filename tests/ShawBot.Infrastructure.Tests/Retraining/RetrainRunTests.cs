@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ShawBot.Core.Domain;
 using ShawBot.Engine.Lora;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Retraining;
 using Xunit.Abstractions;
 

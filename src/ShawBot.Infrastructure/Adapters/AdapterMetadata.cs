@@ -1,4 +1,4 @@
-namespace ShawBot.Infrastructure.Retraining;
+namespace ShawBot.Infrastructure.Adapters;
 
 /// <summary>
 /// metadata.json of one registry version. <see cref="Promoted"/> records the promotion decision of
