@@ -18,6 +18,8 @@ RUN dotnet publish src/ShawBot/ShawBot.csproj -c Release --no-restore -o /app/pu
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app/publish ./
+# The loss-curve plots (ScottPlot on Skia) draw their axis labels with a system font.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 shawbot \
  && useradd --system --uid 10001 --gid shawbot --home-dir /app --shell /usr/sbin/nologin shawbot \
  && mkdir -p /app/state /app/adapters /app/secrets \

@@ -7,6 +7,7 @@ using ShawBot.Engine.Lora;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Reporting;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -74,6 +75,8 @@ public sealed class RetrainRunner(
         string decision = promote
             ? $"eval loss improved by {Improvement(work):0.0%} (margin {margin:0.0%})"
             : $"eval loss {(work.NewLoss < work.ComparedLoss ? $"improved by only {Improvement(work):0.0%}" : $"did not improve ({Improvement(work):+0.0%;-0.0%})")}, margin {margin:0.0%}: {compareName} stays";
+        // The trainer recorded the numbers; the plots for the page and the report are drawn here.
+        LossCurvePlot.WriteBoth(LossCurve.Load(Path.Combine(registry.TrainingFolder, LossCurve.FileName)), registry.TrainingFolder);
         var createdAt = _time.GetUtcNow();
         var version = registry.AddVersion(registry.TrainingFolder, name => new AdapterMetadata
         {
@@ -83,8 +86,7 @@ public sealed class RetrainRunner(
             ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss, Promoted = promote, Decision = decision,
             RequestedBy = request.RequestedBy, Rank = o.Rank, Alpha = o.Alpha, Targets = o.Targets, LearningRate = o.LearningRate,
             Epochs = o.Epochs, MaxSteps = o.MaxSteps,
-        }, dataset.CuratedIds, [Path.Combine(registry.TrainingFolder, "loss-curve.svg"), Path.Combine(registry.TrainingFolder, AdapterVersion.LossCurvePngFile),
-            Path.Combine(registry.TrainingFolder, "metrics.json")]);
+        }, dataset.CuratedIds, new[] { LossCurve.FileName, LossCurvePlot.SvgFile, LossCurvePlot.PngFile, "metrics.json" }.Select(f => Path.Combine(registry.TrainingFolder, f)));
         DeleteFolder(registry.TrainingFolder);
 
         // The candidate's weights are the version's files: they go live as they are, not read from disk again.
