@@ -13,14 +13,14 @@ public static class AdaptersServiceCollectionExtensions
     /// <summary>
     /// The adapter registry (options: ShawBot:Adapters), the live adapter that owns its pointer and the
     /// engine's swap, the pointer's choice when the model loads, and the watcher that follows pointer
-    /// changes made by the CLI. Safe to call from every feature that needs the registry.
+    /// changes made by the CLI. Every feature that needs the registry calls it; the first call registers.
     /// </summary>
     public static IServiceCollection AddShawBotAdapters(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(LiveAdapter))) return services;    // another feature added it already
         services.AddValidatedOptions<AdaptersOptions>(configuration, AdaptersOptions.Section);
-        if (!services.Any(d => d.ServiceType == typeof(AdapterRegistry)))
-            services.PostConfigure<AdaptersOptions>(o => o.ApplyDeprecatedKeys(configuration));
+        services.PostConfigure<AdaptersOptions>(o => o.ApplyDeprecatedKeys(configuration));
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<AdaptersOptions>>().Value;
