@@ -18,6 +18,8 @@ RUN dotnet publish src/ShawBot/ShawBot.csproj -c Release --no-restore -o /app/pu
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app/publish ./
+# The loss-curve plots (ScottPlot on Skia) draw their axis labels with a system font.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 shawbot \
  && useradd --system --uid 10001 --gid shawbot --home-dir /app --shell /usr/sbin/nologin shawbot \
  && mkdir -p /app/state /app/adapters /app/secrets \
@@ -27,7 +29,7 @@ USER shawbot
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_gcServer=0 \
     ShawBot__Store__DatabasePath=/app/state/shawbot.db \
-    ShawBot__Web__AdaptersPath=/app/adapters \
+    ShawBot__Adapters__Path=/app/adapters \
     ShawBot__YouTube__TokenDirectory=/app/secrets \
     ShawBot__Web__Address=0.0.0.0 \
     ShawBot__Web__Port=5080

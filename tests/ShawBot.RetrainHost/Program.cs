@@ -21,7 +21,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Engine:PromptsPath"] = Path.Combine(root, "prompts"),
     ["ShawBot:Engine:MaxNewTokens"] = "8",
     ["ShawBot:Engine:ContextTokens"] = "256",
-    ["ShawBot:Retrain:AdaptersPath"] = Path.Combine(root, "adapters"),
+    ["ShawBot:Adapters:Path"] = Path.Combine(root, "adapters"),
     ["ShawBot:Retrain:SchedulerDatabasePath"] = Path.Combine(root, "scheduler.db"),
     ["ShawBot:Retrain:MinNewExamples"] = "0",
     // Any improvement promotes, so kills also land around a promotion (a rerun on the same data ties and is kept).

@@ -48,6 +48,36 @@ public sealed class AdapterSet
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="name"/> live (null: the bare base model) and drops every other adapter, in
+    /// one step under the lock: <paramref name="adapter"/> is added under that name first when given,
+    /// else the adapter must already be loaded. Generations that took the old <see cref="Active"/>
+    /// finish with it; its memory goes when they do.
+    /// </summary>
+    public void SwapTo(string? name, LoraAdapter? adapter = null)
+    {
+        lock (_gate)
+        {
+            LoraAdapter? next = null;
+            if (name != null)
+            {
+                if (adapter != null)
+                {
+                    _adapters[name] = adapter;
+                    adapter.Version = name;
+                }
+                if (!_adapters.TryGetValue(name, out next))
+                    throw new KeyNotFoundException($"no adapter named '{name}' is loaded (loaded: {string.Join(", ", _adapters.Keys)}) and none was given");
+            }
+            else if (adapter != null)
+            {
+                throw new ArgumentException("an adapter was given without a name to load it under", nameof(adapter));
+            }
+            Volatile.Write(ref _active, next);
+            foreach (var other in _adapters.Keys.Where(k => k != name).ToList()) _adapters.Remove(other);
+        }
+    }
+
     /// <summary>Drops an adapter; its memory goes once no generation still holds it.</summary>
     public bool Unload(string name)
     {

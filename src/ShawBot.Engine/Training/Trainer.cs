@@ -11,7 +11,7 @@ namespace ShawBot.Engine.Training;
 /// training split, micro-batches with gradient accumulation, clipping, AdamW with a warmup
 /// schedule, evaluation every epoch, the best adapter kept, and a checkpoint after every epoch
 /// (and on cancellation) from which a run resumes bit-identically.
-/// Output folder: adapter files of the best epoch at the top, loss-curve.svg, metrics.json,
+/// Output folder: adapter files of the best epoch at the top, loss-curve.json (the numbers), metrics.json,
 /// checkpoint/ (latest state) and best/ (best adapter).
 /// </summary>
 public sealed class Trainer
@@ -153,8 +153,7 @@ public sealed class Trainer
             var final = Directory.Exists(best) ? PeftAdapterFiles.Load(best, _model.Config) : adapter;
             PeftAdapterFiles.Save(final, outDir);
         }
-        LossCurve.WriteSvg(Path.Combine(outDir, "loss-curve.svg"), state.TrainLosses, state.EvalLosses, stepsPerEpoch);
-        LossCurve.WritePng(Path.Combine(outDir, "loss-curve.png"), state.TrainLosses, state.EvalLosses, stepsPerEpoch);
+        new LossCurve(state.TrainLosses, state.EvalLosses, Math.Max(1, stepsPerEpoch)).Save(Path.Combine(outDir, LossCurve.FileName));
         TrainCheckpoint.WriteMetrics(Path.Combine(outDir, "metrics.json"), state, totalSteps, completed);
         return new TrainResult(state.Step, state.TrainLosses.LastOrDefault(), double.IsNaN(state.BestEval) ? null : state.BestEval,
             state.BestEpoch, state.TrainLosses, state.EvalLosses, completed, outDir);

@@ -4,7 +4,6 @@ using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
-using ShawBot.Infrastructure.Retraining;
 
 namespace ShawBot.Infrastructure.Engine;
 
@@ -19,13 +18,13 @@ public sealed class LanguageModel : IDisposable
 
     private sealed record Loaded(LlamaModel Model, ITokenizer Tokenizer, ReplyPrompt Prompt, AdapterSet Adapters, TextGenerator Generator, string Name);
 
-    private readonly AdapterRegistry? _registry;
+    private readonly IStartupAdapter? _startup;
 
-    /// <param name="registry">When given, the registry's active version is loaded and activated at start (before <see cref="EngineOptions.AdapterPath"/>).</param>
-    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger, AdapterRegistry? registry = null)
+    /// <param name="startup">When given, its choice is loaded and activated at start (before <see cref="EngineOptions.AdapterPath"/>).</param>
+    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger, IStartupAdapter? startup = null)
     {
         _logger = logger;
-        _registry = registry;
+        _startup = startup;
         Options = options.Value;
         _loaded = new Lazy<Loaded>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -54,18 +53,13 @@ public sealed class LanguageModel : IDisposable
         var (model, tokenizer) = (local.Model, local.Tokenizer);
         var prompt = new ReplyPrompt(PromptTemplate.Load(PromptTemplate.Locate(o.PromptsPath)), tokenizer);
         var adapters = new AdapterSet(model.Config);
-        _registry?.CompleteInterruptedPromotion();
-        if (_registry?.ActiveVersion is { } active && _registry.Get(active) is { } version)
+        var startup = _startup?.Choose();
+        if (startup is { Name: { } active, Folder: { } folder })
+            adapters.SwapTo(active, PeftAdapterFiles.Load(folder, model.Config, active));
+        else if (startup is null && o.AdapterPath is { Length: > 0 } ap)
         {
-            adapters.Load(active, version.Path);
-            adapters.Activate(active);
-        }
-        else if (o.AdapterPath is { Length: > 0 } ap && !(_registry?.HasExplicitBaseModel ?? false))
-        {
-            if (_registry?.ActiveVersion is { } missing)
-                _logger.LogWarning("The registry's active adapter {Version} is not in {Root}; using ShawBot:Engine:AdapterPath", missing, _registry.Root);
-            adapters.Load(Path.GetFileName(Path.GetFullPath(ap).TrimEnd(Path.DirectorySeparatorChar)), ap);
-            adapters.Activate(adapters.Names.Single());
+            string adapterName = Path.GetFileName(Path.GetFullPath(ap).TrimEnd(Path.DirectorySeparatorChar));
+            adapters.SwapTo(adapterName, PeftAdapterFiles.Load(ap, model.Config, adapterName));
         }
         string name = local.Name;
         _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}",

@@ -27,19 +27,12 @@ public sealed class RetrainOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string TimeZone { get; set; } = "UTC";
 
-    /// <summary>The adapter registry: v0001, v0002, … and the "active" pointer.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string AdaptersPath { get; set; } = "adapters";
-
     /// <summary>Quartz's persistent job store (its own SQLite file, QRTZ_* tables).</summary>
     [Required(AllowEmptyStrings = false)]
     public string SchedulerDatabasePath { get; set; } = "data/scheduler.db";
 
     /// <summary>How late a fire may be before Quartz treats it as missed (then: fire once and proceed).</summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>How often the service checks adapters/active for changes made by the CLI.</summary>
-    public TimeSpan PointerPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>JSONL of {"comment", "reply"} trained on beside the curated examples (optional).</summary>
     public string? SeedDataPath { get; set; }
@@ -138,8 +131,6 @@ public sealed class RetrainOptions : IValidatableObject
         catch (Exception e) when (e is ArgumentException or IOException) { trainError = e.Message; }
         if (trainError != null)
             yield return new ValidationResult($"ShawBot:Retrain training settings: {trainError}", [nameof(Targets)]);
-        if (PointerPollInterval <= TimeSpan.Zero)
-            yield return new ValidationResult("ShawBot:Retrain:PointerPollInterval must be positive", [nameof(PointerPollInterval)]);
         if (MisfireThreshold <= TimeSpan.Zero)
             yield return new ValidationResult("ShawBot:Retrain:MisfireThreshold must be positive", [nameof(MisfireThreshold)]);
     }

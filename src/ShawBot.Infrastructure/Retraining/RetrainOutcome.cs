@@ -1,5 +1,6 @@
 using System.Globalization;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Retraining;
 

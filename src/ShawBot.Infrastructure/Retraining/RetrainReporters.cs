@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Discord.Models;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Discord.Rest;

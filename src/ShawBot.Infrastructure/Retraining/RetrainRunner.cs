@@ -5,7 +5,9 @@ using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Reporting;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -25,7 +27,7 @@ public sealed class RetrainRunner(
     LanguageModel model,
     ICommentStore store,
     AdapterRegistry registry,
-    RegistryAdapterAdmin adapters,
+    LiveAdapter live,
     IOptions<RetrainOptions> options,
     ILogger<RetrainRunner> logger,
     TimeProvider? time = null) : IRetrainRunner
@@ -73,6 +75,8 @@ public sealed class RetrainRunner(
         string decision = promote
             ? $"eval loss improved by {Improvement(work):0.0%} (margin {margin:0.0%})"
             : $"eval loss {(work.NewLoss < work.ComparedLoss ? $"improved by only {Improvement(work):0.0%}" : $"did not improve ({Improvement(work):+0.0%;-0.0%})")}, margin {margin:0.0%}: {compareName} stays";
+        // The trainer recorded the numbers; the plots for the page and the report are drawn here.
+        LossCurvePlot.WriteBoth(LossCurve.Load(Path.Combine(registry.TrainingFolder, LossCurve.FileName)), registry.TrainingFolder);
         var createdAt = _time.GetUtcNow();
         var version = registry.AddVersion(registry.TrainingFolder, name => new AdapterMetadata
         {
@@ -82,11 +86,11 @@ public sealed class RetrainRunner(
             ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss, Promoted = promote, Decision = decision,
             RequestedBy = request.RequestedBy, Rank = o.Rank, Alpha = o.Alpha, Targets = o.Targets, LearningRate = o.LearningRate,
             Epochs = o.Epochs, MaxSteps = o.MaxSteps,
-        }, dataset.CuratedIds, [Path.Combine(registry.TrainingFolder, "loss-curve.svg"), Path.Combine(registry.TrainingFolder, AdapterVersion.LossCurvePngFile),
-            Path.Combine(registry.TrainingFolder, "metrics.json")]);
+        }, dataset.CuratedIds, new[] { LossCurve.FileName, LossCurvePlot.SvgFile, LossCurvePlot.PngFile, "metrics.json" }.Select(f => Path.Combine(registry.TrainingFolder, f)));
         DeleteFolder(registry.TrainingFolder);
 
-        if (promote) adapters.Activate(version.Name, request.RequestedBy, decision);
+        // The candidate's weights are the version's files: they go live as they are, not read from disk again.
+        if (promote) live.Activate(version.Name, request.RequestedBy, decision, loaded: work.Candidate);
         var outcome = Done(promote ? RetrainOutcomeKind.Promoted : RetrainOutcomeKind.NotPromoted, decision) with
         {
             Version = version, NewEvalLoss = work.NewLoss, ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss,
@@ -107,7 +111,7 @@ public sealed class RetrainRunner(
         return (live, live.Version);
     }
 
-    private sealed record TrainedCandidate(TrainResult Training, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
+    private sealed record TrainedCandidate(TrainResult Training, LoraAdapter Candidate, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
 
     /// <summary>Runs on the below-normal thread. Null when cancelled (a checkpoint was saved).</summary>
     private TrainedCandidate? TrainAndEvaluate(Trainer trainer, RetrainDataset dataset, TrainOptions trainOptions, LoraAdapter? compareWith,
@@ -138,7 +142,7 @@ public sealed class RetrainRunner(
         var evalSet = trainer.Encode(eval);
         double newLoss = trainer.Evaluate(candidate, evalSet, ct);
         double comparedLoss = trainer.Evaluate(compareWith, evalSet, ct);
-        return new TrainedCandidate(result, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
+        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
 
         TrainResult TrainFresh()
         {

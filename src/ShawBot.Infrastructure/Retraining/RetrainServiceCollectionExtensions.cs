@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Quartz;
 using ShawBot.Core;
 using ShawBot.Core.Moderation;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -13,7 +13,8 @@ public static class RetrainServiceCollectionExtensions
 {
     /// <summary>
     /// The retrain, rollback and status ports, registered once here. With <see cref="RetrainOptions.Enabled"/>:
-    /// nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry, the runner,
+    /// nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry and live adapter
+    /// (<see cref="AdaptersServiceCollectionExtensions.AddShawBotAdapters"/>), the runner,
     /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
     /// as <see cref="IStatusProvider"/>, reports to the log and to Discord when configured, and Quartz in
     /// the host with a persistent SQLite job store (needs <c>AddShawBotEngine</c> and a store).
@@ -35,15 +36,14 @@ public static class RetrainServiceCollectionExtensions
         services.AddValidatedOptions<RetrainOptions>(configuration, RetrainOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new AdapterRegistry(sp.GetRequiredService<IOptions<RetrainOptions>>().Value.AdaptersPath));
-        services.TryAddSingleton<RegistryAdapterAdmin>();
+        services.AddShawBotAdapters(configuration);
         services.TryAddSingleton<IRetrainRunner, RetrainRunner>();
         services.TryAddSingleton<RetrainCoordinator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, LogRetrainReporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, DiscordRetrainReporter>());
         services.TryAddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainCoordinator>());
         services.TryAddSingleton<IRetrainProgress>(sp => sp.GetRequiredService<RetrainCoordinator>());
-        services.TryAddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<RegistryAdapterAdmin>());
+        services.TryAddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<LiveAdapter>());
         services.TryAddSingleton<IStatusProvider, RetrainStatusProvider>();
 
         // The QRTZ_* tables must exist before Quartz's hosted service starts the scheduler.
@@ -61,7 +61,6 @@ public static class RetrainServiceCollectionExtensions
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<RetrainScheduleService>();
         services.AddHostedService<CoordinatorShutdown>();
-        services.AddHostedService<ActiveAdapterWatcher>();
         return services;
     }
 

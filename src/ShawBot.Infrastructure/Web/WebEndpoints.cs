@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Moderation;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Web;
 
@@ -86,8 +87,8 @@ public static partial class WebEndpoints
     {
         api.MapGet("/queue", (ReviewQueries q, CancellationToken ct) => q.QueueAsync(ct));
         api.MapGet("/history", (ReviewQueries q, CancellationToken ct) => q.HistoryAsync(ct));
-        api.MapGet("/adapters", (AdapterRegistryReader r) => r.List());
-        api.MapGet("/adapters/{version}/loss-curve.svg", (string version, AdapterRegistryReader r) =>
+        api.MapGet("/adapters", (AdapterRegistry r) => r.Listing());
+        api.MapGet("/adapters/{version}/loss-curve.svg", (string version, AdapterRegistry r) =>
             r.LossCurvePath(version) is { } path ? Results.File(path, "image/svg+xml") : Results.NotFound());
         api.MapGet("/status", StatusAsync);
         api.MapPost("/drafts/{draftId:long}/decision", DecideAsync);
@@ -149,7 +150,7 @@ public static partial class WebEndpoints
         var status = services.GetService<IStatusProvider>() is { } provider
             ? await provider.GetStatusAsync(ct).ConfigureAwait(false)
             : new ServiceStatus(await comments.CountByStateAsync(ct).ConfigureAwait(false), null, null, null);
-        var active = status.ActiveAdapter ?? services.GetRequiredService<AdapterRegistryReader>().List().Active;
+        var active = status.ActiveAdapter ?? services.GetRequiredService<AdapterRegistry>().ActiveVersion;
         return new WebStatus(
             services.GetRequiredService<WebModerationChannel>().Revision,
             status.QueueSizes,

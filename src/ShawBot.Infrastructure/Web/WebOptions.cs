@@ -25,10 +25,6 @@ public sealed class WebOptions : IValidatableObject
     /// </summary>
     public string? AccessToken { get; set; }
 
-    /// <summary>Adapter registry folder (adapters/vNNNN/…, adapters/active) listed on the page.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string AdaptersPath { get; set; } = "adapters";
-
     /// <summary>How many decided comments the history shows.</summary>
     [Range(1, 10_000)]
     public int HistoryLimit { get; set; } = 200;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Web;
 
@@ -12,7 +13,8 @@ public static class WebServiceCollectionExtensions
 {
     /// <summary>
     /// The moderation web page: binds and validates <see cref="WebOptions"/> ("ShawBot:Web"), registers
-    /// <see cref="WebModerationChannel"/> as an <see cref="IModerationChannel"/> and the page's read models.
+    /// <see cref="WebModerationChannel"/> as an <see cref="IModerationChannel"/> and the page's read models
+    /// (the adapter list comes from the registry of <see cref="AdaptersServiceCollectionExtensions.AddShawBotAdapters"/>).
     /// The host maps the page with <see cref="WebEndpoints.UseShawBotWeb"/>. Nothing when <see cref="WebOptions.Enabled"/> is false.
     /// </summary>
     public static IServiceCollection AddShawBotWeb(this IServiceCollection services, IConfiguration configuration)
@@ -25,7 +27,7 @@ public static class WebServiceCollectionExtensions
         services.TryAddSingleton<WebModerationChannel>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModerationChannel, WebModerationChannel>(sp => sp.GetRequiredService<WebModerationChannel>()));
         services.TryAddSingleton<ReviewQueries>();
-        services.TryAddSingleton<AdapterRegistryReader>();
+        services.AddShawBotAdapters(configuration);
         services.TryAddSingleton<WebRetrainState>();
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;

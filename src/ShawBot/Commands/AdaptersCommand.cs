@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Adapters;
 using Spectre.Console;
 
 namespace ShawBot.Cli.Commands;
@@ -14,7 +14,7 @@ internal static class AdaptersCommand
 {
     public static Option<DirectoryInfo> AdaptersOption() => new("--adapters")
     {
-        Description = "the adapter registry folder (ShawBot:Retrain:AdaptersPath)",
+        Description = "the adapter registry folder (ShawBot:Adapters:Path)",
         DefaultValueFactory = _ => new DirectoryInfo("adapters"),
     };
 

@@ -3,6 +3,7 @@ using ShawBot.Engine.Generation;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Reporting;
 using Spectre.Console;
 
 namespace ShawBot.Cli.Commands;
@@ -86,7 +87,7 @@ internal static class PretrainCommand
             }
             File.WriteAllText(Path.Combine(tmp, "generation_config.json"),
                 $"{{\n  \"bos_token_id\": {tok.BosId},\n  \"eos_token_id\": {tok.EosId},\n  \"do_sample\": false,\n  \"max_new_tokens\": 200\n}}\n");
-            LossCurve.WriteSvg(Path.Combine(tmp, "pretrain-loss.svg"), losses, [], options.Steps);
+            File.WriteAllText(Path.Combine(tmp, "pretrain-loss.svg"), LossCurvePlot.RenderSvg(new LossCurve(losses, [], Math.Max(1, options.Steps))));
             if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
             Directory.Move(tmp, outDir);
             AnsiConsole.MarkupLine($"[green]done[/]: loss {losses[0]:0.000} → {losses[^1]:0.000} → {Markup.Escape(outDir)}");

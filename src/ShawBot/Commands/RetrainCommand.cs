@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Store;
@@ -67,11 +68,12 @@ internal static class RetrainCommand
                 [$"{EngineOptions.Section}:{nameof(EngineOptions.DoubleQuant)}"] = Invariant(pr.GetValue(doubleQuant)),
                 [$"{StoreOptions.Section}:{nameof(StoreOptions.DatabasePath)}"] = pr.GetValue(db)!.FullName,
                 [$"{WebOptions.Section}:{nameof(WebOptions.Enabled)}"] = "false",
+                [$"{AdaptersOptions.Section}:{nameof(AdaptersOptions.Path)}"] = pr.GetValue(adapters)!.FullName,
             };
             var retrain = new Dictionary<string, object?>
             {
                 [nameof(RetrainOptions.Enabled)] = true, [nameof(RetrainOptions.ScheduleEnabled)] = false, [nameof(RetrainOptions.LowPriority)] = false,
-                [nameof(RetrainOptions.AdaptersPath)] = pr.GetValue(adapters)!.FullName, [nameof(RetrainOptions.SeedDataPath)] = pr.GetValue(seed)?.FullName,
+                [nameof(RetrainOptions.SeedDataPath)] = pr.GetValue(seed)?.FullName,
                 [nameof(RetrainOptions.MinNewExamples)] = pr.GetValue(minNew), [nameof(RetrainOptions.PromotionMargin)] = pr.GetValue(margin),
                 [nameof(RetrainOptions.Epochs)] = pr.GetValue(epochs), [nameof(RetrainOptions.MaxSteps)] = pr.GetValue(maxSteps),
                 [nameof(RetrainOptions.Rank)] = pr.GetValue(rank), [nameof(RetrainOptions.Alpha)] = pr.GetValue(alpha), [nameof(RetrainOptions.Targets)] = pr.GetValue(targets),

@@ -3,6 +3,7 @@ using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Reporting;
 using Spectre.Console;
 
 namespace ShawBot.Cli.Commands;
@@ -17,7 +18,7 @@ internal static class TrainCommand
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
         var data = new Option<FileInfo>("--data") { Description = "JSONL file of {\"comment\": ..., \"reply\": ...} pairs", Required = true };
-        var output = new Option<DirectoryInfo>("--out") { Description = "output folder: the best adapter (PEFT layout), loss-curve.svg, metrics.json, checkpoint/ to resume", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "output folder: the best adapter (PEFT layout), loss-curve.json/.svg/.png, metrics.json, checkpoint/ to resume", Required = true };
         var rank = new Option<int>("--rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
         var alpha = new Option<double>("--alpha") { Description = "LoRA alpha (scaling = alpha / r)", DefaultValueFactory = _ => 32 };
         var targets = new Option<string>("--targets") { Description = "comma-separated modules (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj) or all-linear", DefaultValueFactory = _ => "q_proj" };
@@ -83,6 +84,7 @@ internal static class TrainCommand
                     });
                     result = trainer.Train(train, eval, outDir, progress, ct);
                 });
+            LossCurvePlot.WriteBoth(LossCurve.Load(Path.Combine(outDir, LossCurve.FileName)), outDir);
             AnsiConsole.MarkupLine(result.Completed
                 ? $"[green]done[/]: {result.Steps} steps, final train loss {result.FinalTrainLoss:0.000}, best eval loss {result.BestEvalLoss:0.000} (epoch {result.BestEpoch}) → {Markup.Escape(outDir)}"
                 : $"[yellow]stopped[/] after {result.Steps} steps; checkpoint saved in {Markup.Escape(Path.Combine(outDir, "checkpoint"))}: run the same command to resume");

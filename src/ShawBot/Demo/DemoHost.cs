@@ -4,9 +4,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
+using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
+using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Store;
 using ShawBot.Sandbox.YouTube;
 
@@ -68,7 +73,6 @@ public sealed partial class DemoHost : IAsyncDisposable
         var sandbox = new YouTubeSandbox();
         await sandbox.StartAsync(cancellationToken).ConfigureAwait(false);
         bool usesEngine = options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "config.json"));
-        SeedAdapterRegistry(options);
         var settings = Settings(options, sandbox, usesEngine);
 
         WebApplication app;
@@ -89,6 +93,11 @@ public sealed partial class DemoHost : IAsyncDisposable
             var store = app.Services.GetRequiredService<SqliteCommentStore>();
             await store.MigrateAsync().ConfigureAwait(false);
             var next = await host.RestoreAsync(store, cancellationToken).ConfigureAwait(false);
+            if (usesEngine)
+            {
+                SeedAdapterRegistry(app.Services, options);
+            }
+
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             host.PageUri = ServiceHost.PageAddress(app) ?? host.PageUri;
             host._trickle = host.TrickleAsync(seeds, next, host._stop.Token);
@@ -135,7 +144,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["ShawBot:Publisher:Interval"] = "00:00:00.500",
             ["ShawBot:Web:Address"] = "127.0.0.1",
             ["ShawBot:Web:Port"] = options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ShawBot:Web:AdaptersPath"] = Path.Combine(options.StateDirectory, "adapters"),
+            ["ShawBot:Adapters:Path"] = Path.Combine(options.StateDirectory, "adapters"),
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
@@ -156,7 +165,6 @@ public sealed partial class DemoHost : IAsyncDisposable
             // "Retrain now" on the page: a short QLoRA-style run on the curated replies plus the seed set,
             // promoted when it beats the live adapter (the nightly 03:00 schedule stays on too).
             s["ShawBot:Retrain:Enabled"] = "true";
-            s["ShawBot:Retrain:AdaptersPath"] = Path.Combine(options.StateDirectory, "adapters");
             s["ShawBot:Retrain:SchedulerDatabasePath"] = Path.Combine(options.StateDirectory, "scheduler.db");
             s["ShawBot:Retrain:SeedDataPath"] = Cli.Commands.AppPaths.Find(Path.Combine("data", "seed-replies.jsonl"));
             s["ShawBot:Retrain:MinNewExamples"] = "0";
@@ -169,12 +177,6 @@ public sealed partial class DemoHost : IAsyncDisposable
             s["ShawBot:Retrain:Epochs"] = "1";
             s["ShawBot:Retrain:MaxSteps"] = "24";
             s["ShawBot:Retrain:SampleCount"] = "2";
-
-            // The registry's live version (drafts then name it, e.g. v0001), else the model's own adapter.
-            if ((ActiveRegistryAdapter(options) ?? DefaultAdapter(options)) is { } adapter)
-            {
-                s["ShawBot:Engine:AdapterPath"] = adapter;
-            }
         }
 
         foreach (var (key, value) in options.Settings)
@@ -191,37 +193,24 @@ public sealed partial class DemoHost : IAsyncDisposable
             ? Path.GetFullPath(Path.Combine(model, "adapter"))
             : null;
 
-    private static string? ActiveRegistryAdapter(DemoOptions options)
+    /// <summary>
+    /// A first run adds the model's own adapter to the registry as v0001, with its eval loss on the seed
+    /// replies' held-out part, and makes it live, so drafts name v0001 and the page lists it. Later runs
+    /// find the registry's pointer, which the engine follows when it loads.
+    /// </summary>
+    private static void SeedAdapterRegistry(IServiceProvider services, DemoOptions options)
     {
-        var registry = Path.Combine(options.StateDirectory, "adapters");
-        var pointer = Path.Combine(registry, "active");
-        if (!File.Exists(pointer))
-        {
-            return null;
-        }
-
-        var version = File.ReadAllText(pointer).Trim();
-        var dir = Path.Combine(registry, version);
-        return Infrastructure.Web.AdapterRegistryReader.IsVersionName(version) && File.Exists(Path.Combine(dir, "adapter_config.json")) ? dir : null;
-    }
-
-    /// <summary>A first run lists the model's adapter as v0001 so the page has a version to show.</summary>
-    private static void SeedAdapterRegistry(DemoOptions options)
-    {
-        var registry = Path.Combine(options.StateDirectory, "adapters");
-        if (Directory.Exists(registry) || DefaultAdapter(options) is not { } adapter)
+        var live = services.GetRequiredService<LiveAdapter>();
+        if (live.Registry.List().Count > 0 || live.Registry.HasExplicitBaseModel || DefaultAdapter(options) is not { } adapter)
         {
             return;
         }
 
-        var v1 = Path.Combine(registry, "v0001");
-        Directory.CreateDirectory(v1);
-        foreach (var file in Directory.EnumerateFiles(adapter))
-        {
-            File.Copy(file, Path.Combine(v1, Path.GetFileName(file)));
-        }
-
-        File.WriteAllText(Path.Combine(registry, "active"), "v0001\n");
+        var retrain = services.GetRequiredService<IOptions<RetrainOptions>>().Value;
+        var seed = retrain.SeedDataPath is { Length: > 0 } path ? ReplyDataset.LoadJsonl(path) : [];
+        var version = AdapterImport.AddAndActivate(services.GetRequiredService<LanguageModel>(), live, adapter, seed, retrain, "demo",
+            "the demo model's own adapter", services.GetService<TimeProvider>());
+        LogSeededAdapter(services.GetRequiredService<ILogger<DemoHost>>(), version.Name, adapter, version.Metadata.EvalLoss);
     }
 
     /// <summary>Puts every stored comment back into the sandbox; returns how many seeds were already used.</summary>
@@ -304,6 +293,9 @@ public sealed partial class DemoHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} comments from {StateDirectory}")]
     private static partial void LogResumed(ILogger logger, int count, string stateDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adapter {Version} added from {Folder} (eval loss {EvalLoss:0.0000} on the seed replies) and made live")]
+    private static partial void LogSeededAdapter(ILogger logger, string version, string folder, double? evalLoss);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "All {Count} demo comments have arrived")]
     private static partial void LogSeedsDone(ILogger logger, int count);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ShawBot.Core;
 using ShawBot.Infrastructure;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Discord;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
@@ -16,7 +17,8 @@ public static class ShawBotServiceCollectionExtensions
     /// registers either itself or Core's default, once: the engine (ShawBot:Engine:ModelPath, else
     /// the stub writer), retraining (ShawBot:Retrain:Enabled, else "unavailable" retrain and
     /// rollback), Discord moderation (ShawBot:Discord:BotToken) and the web page
-    /// (ShawBot:Web:Enabled). Every options section in use is validated on start.
+    /// (ShawBot:Web:Enabled). The adapter registry's pointer (ShawBot:Adapters:Path) chooses
+    /// the live adapter. Every options section in use is validated on start.
     /// </summary>
     public static IServiceCollection AddShawBot(this IServiceCollection services, IConfiguration configuration)
     {
@@ -24,6 +26,7 @@ public static class ShawBotServiceCollectionExtensions
             .AddShawBotCore(configuration)
             .AddShawBotInfrastructure(configuration)
             .AddShawBotEngine(configuration)
+            .AddShawBotAdapters(configuration)
             .AddShawBotRetraining(configuration)
             .AddShawBotDiscord(configuration)
             .AddShawBotWeb(configuration);

@@ -138,6 +138,34 @@ public class AdapterTests
     }
 
     [Fact]
+    public void SwapToMakesOneAdapterLiveAndDropsTheOthers()
+    {
+        var g = GoldenCase.Load("tiny-mistral");
+        using var model = ModelLoader.Load(g.Folder);
+        var set = new AdapterSet(model.Config);
+        var golden = PeftAdapterFiles.Load(Path.Combine(g.Folder, "adapter"), model.Config, "candidate");
+        var fresh = LoraAdapter.CreateNew(model.Config, golden.Config, 3);
+        set.Add("v0001", fresh);
+        set.SwapTo("v0002", golden);                      // given: added under the name, live, v0001 dropped
+        Assert.Same(golden, set.Active);
+        Assert.Equal("v0002", golden.Version);
+        Assert.Equal(["v0002"], set.Names);
+        var logits = new float[g.T * g.V];
+        new InferenceSession(model, 64).Forward(g.Sequence(0), logits, true, set.Active);
+        Assertions.Close(g.Floats("logits_lora").AsSpan(0, g.T * g.V), logits, 1e-4, "v0002 after SwapTo");
+
+        set.SwapTo("v0002");                              // already loaded: no weights needed
+        Assert.Same(golden, set.Active);
+        var e = Assert.Throws<KeyNotFoundException>(() => set.SwapTo("v0003"));
+        Assert.Contains("'v0003'", e.Message);
+        Assert.Same(golden, set.Active);                  // a failed swap changes nothing
+        Assert.Throws<ArgumentException>(() => set.SwapTo(null, fresh));
+        set.SwapTo(null);                                 // the bare base model
+        Assert.Null(set.Active);
+        Assert.Empty(set.Names);
+    }
+
+    [Fact]
     public void RsLoraAndAllLinearConfigsParse()
     {
         var c = LoraConfig.Parse("""{"peft_type":"LORA","r":16,"lora_alpha":32,"target_modules":"all-linear","use_rslora":true,"lora_dropout":0.1}""", "x");

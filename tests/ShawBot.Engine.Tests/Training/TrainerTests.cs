@@ -37,7 +37,9 @@ public class TrainerTests
         // The output folder is a PEFT adapter that reloads, plus the curve and metrics.
         var reloaded = PeftAdapterFiles.Load(d32.Path, model.Config);
         Assert.Equal(8, reloaded.Config.Rank);
-        Assert.True(File.Exists(Path.Combine(d32.Path, "loss-curve.svg")));
+        var curve = LossCurve.Load(Path.Combine(d32.Path, LossCurve.FileName));   // the numbers; plots are drawn by the service
+        Assert.Equal(r32.TrainLosses, curve.TrainLosses);
+        Assert.Equal(r32.EvalLosses, curve.EvalLosses);
         Assert.Contains("\"completed\": true", File.ReadAllText(Path.Combine(d32.Path, "metrics.json")));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Pipeline;
 using ShawBot.Infrastructure.Tests.Support;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Store;
@@ -34,9 +35,10 @@ public sealed class RetrainHarness : IDisposable
         configure?.Invoke(Options);
         Engine = new EngineOptions { ModelPath = model, PromptsPath = prompts, MaxNewTokens = 8, RepetitionPenalty = 1.0, ContextTokens = 256 };
         Store = new SqliteCommentStore(Microsoft.Extensions.Options.Options.Create(new StoreOptions { DatabasePath = Folder.File("shawbot.db") }), TimeProvider.System);
-        Registry = new AdapterRegistry(Options.AdaptersPath);
-        Model = new LanguageModel(Microsoft.Extensions.Options.Options.Create(Engine), NullLogger<LanguageModel>.Instance, Registry);
-        Admin = new RegistryAdapterAdmin(Registry, Model);
+        Registry = new AdapterRegistry(AdaptersPath(Folder.Path));
+        Model = new LanguageModel(Microsoft.Extensions.Options.Options.Create(Engine), NullLogger<LanguageModel>.Instance,
+            new RegistryStartupAdapter(Registry, NullLogger<RegistryStartupAdapter>.Instance));
+        Admin = new LiveAdapter(Registry, NullLogger<LiveAdapter>.Instance, Model);
         Runner = new RetrainRunner(Model, Store, Registry, Admin, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RetrainRunner>.Instance);
         Coordinator = new RetrainCoordinator(Runner, [new LogRetrainReporter(Registry, NullLogger<LogRetrainReporter>.Instance)], NullLogger<RetrainCoordinator>.Instance);
         Writer = new EngineReplyWriter(Model, NullLogger<EngineReplyWriter>.Instance);
@@ -48,15 +50,17 @@ public sealed class RetrainHarness : IDisposable
     public SqliteCommentStore Store { get; }
     public AdapterRegistry Registry { get; }
     public LanguageModel Model { get; }
-    public RegistryAdapterAdmin Admin { get; }
+    public LiveAdapter Admin { get; }
     public RetrainRunner Runner { get; }
     public RetrainCoordinator Coordinator { get; }
     public EngineReplyWriter Writer { get; }
 
+    public static string AdaptersPath(string root) => Path.Combine(root, "adapters");
+
     /// <summary>Small and fast: all-linear rank 4, lr 1e-2, 12 steps, 2 samples of 8 tokens.</summary>
     public static RetrainOptions TestOptions(string root) => new()
     {
-        AdaptersPath = Path.Combine(root, "adapters"), SchedulerDatabasePath = Path.Combine(root, "scheduler.db"),
+        SchedulerDatabasePath = Path.Combine(root, "scheduler.db"),
         MinNewExamples = 5, PromotionMargin = 0.01, EvalFraction = 0.25, Epochs = 10, MaxSteps = 12, Rank = 4, Alpha = 8,
         Dropout = 0, Targets = "all-linear", LearningRate = 1e-2, BatchSize = 4, GradientAccumulation = 1, MaxLength = 96,
         SampleCount = 2, SampleMaxNewTokens = 8, Seed = 7,

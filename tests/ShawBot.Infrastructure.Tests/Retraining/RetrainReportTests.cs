@@ -1,10 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Discord.Models;
 using ShawBot.Infrastructure.Discord.Moderation;
+using ShawBot.Infrastructure.Reporting;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Discord;
+using ShawBot.Infrastructure.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ShawBot.Infrastructure.Tests.Retraining;
@@ -70,7 +73,7 @@ public sealed class RetrainReportTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("shawbot-report-");
         try
         {
-            byte[] png = LossCurve.RenderPng([2.0, 1.6, 1.3, 1.2], [1.5, 1.25], stepsPerEpoch: 2);
+            byte[] png = LossCurvePlot.RenderPng(new LossCurve([2.0, 1.6, 1.3, 1.2], [1.5, 1.25], StepsPerEpoch: 2));
             File.WriteAllBytes(Path.Combine(dir.FullName, "loss-curve.png"), png);
             var services = new ServiceCollection()
                 .AddSingleton(host.Rest)
@@ -82,6 +85,7 @@ public sealed class RetrainReportTests(ITestOutputHelper output)
             var file = Assert.Single(posted.Files);
             Assert.Equal(("files[0]", "loss-curve.png", "image/png"), (file.Part, file.Filename, file.ContentType));
             Assert.Equal(png, file.Content);                  // the bytes arrive intact through multipart
+            Assert.Equal((640, 360), PngDecoder.Size(file.Content));   // a whole PNG of the plot's size, not just equal bytes
             Assert.Equal(["attachment://loss-curve.png"], posted.EmbedImages);
             var attachment = Assert.Single(posted.ToJson()["attachments"]!.AsArray());
             Assert.Equal(png.Length, attachment!["size"]!.GetValue<int>());

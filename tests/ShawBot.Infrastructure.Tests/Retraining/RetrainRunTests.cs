@@ -1,7 +1,10 @@
 using System.Text.Json;
 using ShawBot.Core.Domain;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ShawBot.Infrastructure.Tests.Retraining;
@@ -51,6 +54,9 @@ public sealed class RetrainRunTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("tiny-mistral", v.Metadata.BaseModel);
         Assert.True(File.Exists(v.LossCurvePath));
         Assert.StartsWith("<svg", File.ReadAllText(v.LossCurvePath).TrimStart());
+        // The engine's numbers travel with the version; the PNG for Discord is a whole 640 × 360 image.
+        Assert.Equal(outcome.Training.TrainLosses, LossCurve.Load(Path.Combine(v.Path, LossCurve.FileName)).TrainLosses);
+        Assert.Equal((640, 360), PngDecoder.Size(File.ReadAllBytes(v.LossCurvePngPath)));
         Assert.Equal(12, File.ReadAllLines(Path.Combine(v.Path, AdapterRegistry.DatasetIdsFile)).Length);
         var reloaded = PeftAdapterFiles.Load(v.Path, _h.Model.Model.Config);
         Assert.Equal(4, reloaded.Config.Rank);

@@ -138,7 +138,7 @@ public sealed class RetrainScheduleTests : IDisposable
             ["ShawBot:Retrain:Enabled"] = "true",
             ["ShawBot:Retrain:Cron"] = cron,
             ["ShawBot:Retrain:TimeZone"] = Zone,
-            ["ShawBot:Retrain:AdaptersPath"] = _folder.File("adapters"),
+            ["ShawBot:Adapters:Path"] = _folder.File("adapters"),
             ["ShawBot:Retrain:SchedulerDatabasePath"] = _folder.File("scheduler.db"),
             ["ShawBot:Retrain:MisfireThreshold"] = "00:00:01",
         });

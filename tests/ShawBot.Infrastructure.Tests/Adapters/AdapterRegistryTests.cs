@@ -1,10 +1,11 @@
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
+using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Pipeline;
 using ShawBot.Infrastructure.Tests.Support;
 
-namespace ShawBot.Infrastructure.Tests.Retraining;
+namespace ShawBot.Infrastructure.Tests.Adapters;
 
 public sealed class AdapterRegistryTests : IDisposable
 {

@@ -1,4 +1,6 @@
-namespace ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Reporting;
+
+namespace ShawBot.Infrastructure.Adapters;
 
 /// <summary>
 /// metadata.json of one registry version. <see cref="Promoted"/> records the promotion decision of
@@ -28,7 +30,7 @@ public sealed record AdapterMetadata
     public string? Decision { get; init; }
     public string? RequestedBy { get; init; }
     /// <summary>File name of the loss curve inside the version folder.</summary>
-    public string LossCurve { get; init; } = "loss-curve.svg";
+    public string LossCurve { get; init; } = LossCurvePlot.SvgFile;
     public int Rank { get; init; }
     public double Alpha { get; init; }
     public string Targets { get; init; } = "";
@@ -45,7 +47,7 @@ public sealed record AdapterVersion(string Name, int Number, string Path, Adapte
     /// <summary>The same curve as a PNG (for Discord, which shows PNG inline but not SVG); may be absent in older versions.</summary>
     public string LossCurvePngPath => System.IO.Path.Combine(Path, LossCurvePngFile);
 
-    public const string LossCurvePngFile = "loss-curve.png";
+    public const string LossCurvePngFile = LossCurvePlot.PngFile;
 }
 
 /// <summary>The last retrain, for status pages: when it ended and one line on what it did.</summary>

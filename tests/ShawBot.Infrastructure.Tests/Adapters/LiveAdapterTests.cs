@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using ShawBot.Engine.Lora;
-using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Adapters;
+using ShawBot.Infrastructure.Tests.Retraining;
 
-namespace ShawBot.Infrastructure.Tests.Retraining;
+namespace ShawBot.Infrastructure.Tests.Adapters;
 
 /// <summary>The pointer that `shawbot adapters` moves, followed by the running engine.</summary>
 [Collection(RetrainCollection.Name)]
-public sealed class ActiveAdapterWatcherTests : IDisposable
+public sealed class LiveAdapterTests : IDisposable
 {
     private readonly RetrainHarness _h = new();
 
@@ -26,23 +26,23 @@ public sealed class ActiveAdapterWatcherTests : IDisposable
             PeftAdapterFiles.Save(adapter, peft);
             _h.Registry.AddVersion(peft, name => new AdapterMetadata { Version = name, CreatedAt = DateTimeOffset.UtcNow, BaseModel = "tiny", DatasetHash = "", Promoted = true }, [], []);
         }
-        var watcher = new ActiveAdapterWatcher(_h.Registry, Options.Create(_h.Options), NullLogger<ActiveAdapterWatcher>.Instance, _h.Model);
-        Assert.False(watcher.SyncOnce());                         // no pointer yet: nothing to follow
+        var watcher = _h.Admin;                                   // what ActiveAdapterWatcher calls every PointerPollInterval
+        Assert.False(watcher.Follow());                         // no pointer yet: nothing to follow
         var baseModel = _h.Model.Model;
 
         _h.Registry.SetActive("v0002", "cli", "shawbot adapters activate");       // what the CLI does
-        Assert.True(watcher.SyncOnce());
+        Assert.True(watcher.Follow());
         Assert.Equal("v0002", (await _h.DraftAsync()).AdapterVersion);
         Assert.Same(baseModel, _h.Model.Model);
-        Assert.False(watcher.SyncOnce());
+        Assert.False(watcher.Follow());
 
         _h.Registry.Rollback("cli");
-        Assert.True(watcher.SyncOnce());
+        Assert.True(watcher.Follow());
         Assert.Equal("v0001", (await _h.DraftAsync()).AdapterVersion);
         Assert.Equal(["v0001"], _h.Model.Adapters.Names);
 
         _h.Registry.Rollback("cli");                               // down to the base model
-        Assert.True(watcher.SyncOnce());
+        Assert.True(watcher.Follow());
         Assert.Equal("base", (await _h.DraftAsync()).AdapterVersion);
         Assert.Empty(_h.Model.Adapters.Names);
     }

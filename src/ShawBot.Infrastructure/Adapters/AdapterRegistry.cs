@@ -3,11 +3,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ShawBot.Engine.Lora;
 
-namespace ShawBot.Infrastructure.Retraining;
+namespace ShawBot.Infrastructure.Adapters;
 
 /// <summary>
 /// The adapter registry on disk: <c>adapters/v0001</c>, <c>v0002</c>, … each a PEFT folder plus
-/// metadata.json, loss-curve.svg, metrics.json and dataset-ids.txt; <c>adapters/active</c> names the
+/// metadata.json, loss-curve.svg/.png, metrics.json and dataset-ids.txt; <c>adapters/active</c> names the
 /// live version ("none" or absent: the bare base model); <c>activations.jsonl</c> logs every change.
 /// </summary>
 /// <remarks>
@@ -84,6 +84,31 @@ public sealed partial class AdapterRegistry
 
     /// <summary>True when the pointer exists and names no adapter (an operator rolled back to the base model).</summary>
     public bool HasExplicitBaseModel => File.Exists(Path.Combine(Root, ActiveFile)) && ActiveVersion is null;
+
+    /// <summary>The page's read model: whole versions newest first, the live one marked.</summary>
+    public AdapterListing Listing()
+    {
+        string? active = ActiveVersion;
+        var versions = List().Reverse().Select(v => new AdapterVersionInfo(
+            v.Name, v.Name == active, File.Exists(Path.Combine(v.Path, PeftAdapterFiles.WeightsFile)), File.Exists(v.LossCurvePath),
+            v.Metadata.EvalLoss, v.Metadata.CreatedAt, Scalars(v.Metadata))).ToList();
+        return new AdapterListing(active, versions);
+    }
+
+    /// <summary>A version's loss-curve SVG, or null when the name is not a whole version (which keeps "../" out) or it has no plot.</summary>
+    public string? LossCurvePath(string version) =>
+        IsVersionName(version) && Get(version) is { } v && File.Exists(v.LossCurvePath) ? v.LossCurvePath : null;
+
+    private static Dictionary<string, string> Scalars(AdapterMetadata metadata)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in JsonSerializer.SerializeToElement(metadata, Json).EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.String) result[p.Name] = p.Value.GetString()!;
+            else if (p.Value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False) result[p.Name] = p.Value.GetRawText();
+        }
+        return result;
+    }
 
     /// <summary>Comment ids of the curated examples a version was trained on.</summary>
     public IReadOnlySet<string> DatasetIds(AdapterVersion version)
@@ -238,6 +263,8 @@ public sealed partial class AdapterRegistry
                 Promoted = true, Decision = "imported (no metadata.json)",
             };
         }
+        // Our own writer has always been AdapterMetadata through JsonSerializerDefaults.Web (camelCase:
+        // "evalLoss", "createdAt"), and that reads back case-insensitively; no other spellings were written.
         try { return JsonSerializer.Deserialize<AdapterMetadata>(File.ReadAllText(path), Json); }
         catch (JsonException) { return null; }
     }
