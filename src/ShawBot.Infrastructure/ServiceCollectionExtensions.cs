@@ -8,6 +8,7 @@ using ShawBot.Core;
 using ShawBot.Core.Ports;
 using ShawBot.Infrastructure.Auth;
 using ShawBot.Infrastructure.Store;
+using ShawBot.Infrastructure.Store.Postgres;
 using ShawBot.Infrastructure.YouTube;
 
 namespace ShawBot.Infrastructure;
@@ -15,7 +16,7 @@ namespace ShawBot.Infrastructure;
 public static class InfrastructureServiceCollectionExtensions
 {
     /// <summary>
-    /// SQLite store (migrated on start), YouTube client (sandbox when ShawBot:YouTube:BaseUri is set; OAuth
+    /// The store (SQLite or PostgreSQL by ShawBot:Store:Provider, migrated on start), YouTube client (sandbox when ShawBot:YouTube:BaseUri is set; OAuth
     /// credential from the stored refresh token when ClientSecretsPath is set), comment source and publisher.
     /// </summary>
     public static IServiceCollection AddShawBotInfrastructure(this IServiceCollection services, IConfiguration configuration)
@@ -24,7 +25,17 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddValidatedOptions<YouTubeOptions>(configuration, YouTubeOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddCommentStore<SqliteCommentStore>();
+        // The one place the provider is chosen; options validation (on start) names a missing connection string.
+        var provider = configuration.GetSection(StoreOptions.Section).GetValue(nameof(StoreOptions.Provider), StoreProvider.Sqlite);
+        if (provider == StoreProvider.Postgres)
+        {
+            services.AddCommentStore<PostgresCommentStore>();
+        }
+        else
+        {
+            services.AddCommentStore<SqliteCommentStore>();
+        }
+
         services.AddHostedService<StoreMigrationService>();
 
         services.TryAddSingleton(sp =>
@@ -46,9 +57,10 @@ public static class InfrastructureServiceCollectionExtensions
     }
 
     /// <summary>Applies migrations before the pipeline loops make their first call.</summary>
-    private sealed class StoreMigrationService(SqliteCommentStore store) : IHostedService
+    private sealed class StoreMigrationService(ICommentStore store) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => store.MigrateAsync().WaitAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            store is IMigratingStore migrating ? migrating.MigrateAsync().WaitAsync(cancellationToken) : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -12,7 +12,7 @@ namespace ShawBot.Infrastructure.Store;
 /// expected state in its WHERE clause (compare-and-set), so two workers or a restarted process cannot
 /// both take the same step. Migrations run once, before the first operation.
 /// </summary>
-public sealed class SqliteCommentStore : ICommentStore
+public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
 {
     private const string CommentColumns = """
         c.comment_id, c.thread_id, c.video_id, c.video_title, c.author_channel_id, c.author_display_name, c.text,

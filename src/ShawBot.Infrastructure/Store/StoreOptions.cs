@@ -2,12 +2,38 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ShawBot.Infrastructure.Store;
 
+/// <summary>Which database holds the pipeline state.</summary>
+public enum StoreProvider
+{
+    /// <summary>One file, one host (the default).</summary>
+    Sqlite,
+
+    /// <summary>A shared server: several hosts on one database.</summary>
+    Postgres,
+}
+
 /// <summary>Section "ShawBot:Store".</summary>
-public sealed class StoreOptions
+public sealed class StoreOptions : IValidatableObject
 {
     public const string Section = "ShawBot:Store";
 
-    /// <summary>SQLite database file; created with its folder when missing.</summary>
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>SQLite database file; created with its folder when missing (Provider = sqlite).</summary>
     [Required(AllowEmptyStrings = false)]
     public string DatabasePath { get; set; } = "data/shawbot.db";
+
+    /// <summary>Npgsql connection string, e.g. <c>Host=127.0.0.1;Port=5432;Database=shawbot;Username=shawbot;Password=…</c> (Provider = postgres).</summary>
+    public string? ConnectionString { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == StoreProvider.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(ConnectionString)} is required when {Section}:{nameof(Provider)} is postgres (e.g. Host=127.0.0.1;Database=shawbot;Username=shawbot;Password=...).",
+                [nameof(ConnectionString)]);
+        }
+    }
 }

@@ -1,0 +1,89 @@
+using System.Data.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Store;
+using ShawBot.Infrastructure.Store.Postgres;
+using ShawBot.Infrastructure.Tests.Support;
+
+namespace ShawBot.Infrastructure.Tests.Store;
+
+/// <summary>
+/// The store contract (<see cref="CommentStoreContractTests"/>) on a real PostgreSQL server (<see cref="PostgresServer"/>),
+/// each test on its own new database, plus what only the PostgreSQL store has.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentStoreContractTests, IDisposable
+{
+    private readonly string _connectionString = server.CreateDatabase();
+    private readonly List<PostgresCommentStore> _stores = [];
+
+    public void Dispose()
+    {
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+    }
+
+    protected override ICommentStore NewStore() => NewPostgresStore();
+
+    protected override DbException ExecuteRefused(string sql)
+    {
+        using var connection = new NpgsqlConnection(_connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
+    }
+
+    private PostgresCommentStore NewPostgresStore()
+    {
+        var store = new PostgresCommentStore(Options.Create(new StoreOptions { Provider = StoreProvider.Postgres, ConnectionString = _connectionString }), TimeProvider.System);
+        _stores.Add(store);
+        return store;
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(_connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return command.ExecuteScalar();
+    }
+
+    [Fact]
+    public async Task Migrations_run_once_even_when_two_hosts_start_together()
+    {
+        var versions = await Task.WhenAll(NewPostgresStore().MigrateAsync(), NewPostgresStore().MigrateAsync());
+        Assert.Equal(new[] { 1, 1 }, versions);
+        Assert.Equal(1, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal("initial schema", Scalar("SELECT name FROM schema_migrations WHERE version = 1;"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.views WHERE table_name = 'curated_examples';"));
+    }
+
+    [Fact]
+    public void The_postgres_provider_serves_every_role_from_one_postgres_store()
+    {
+        using var services = Services(new() { ["ShawBot:Store:Provider"] = "postgres", ["ShawBot:Store:ConnectionString"] = _connectionString });
+        var store = services.GetRequiredService<PostgresCommentStore>();
+        Assert.Same(store, services.GetRequiredService<ICommentStore>());
+        Assert.Same(store, services.GetRequiredService<IQuotaStore>());
+        Assert.Same(store, services.GetRequiredService<IPublishStore>());
+    }
+
+    [Fact]
+    public void The_postgres_provider_without_a_connection_string_is_refused_by_name()
+    {
+        using var services = Services(new() { ["ShawBot:Store:Provider"] = "postgres" });
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StoreOptions>>().Value);
+        Assert.Contains("ShawBot:Store:ConnectionString is required when ShawBot:Store:Provider is postgres", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings) =>
+        new ServiceCollection().AddLogging()
+            .AddShawBotInfrastructure(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .BuildServiceProvider();
+}
