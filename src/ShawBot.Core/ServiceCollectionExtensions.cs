@@ -63,6 +63,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IReviewStore>(sp => sp.GetRequiredService<ICommentStore>());
         services.TryAddSingleton<IPublishStore>(sp => sp.GetRequiredService<ICommentStore>());
         services.TryAddSingleton<IQuotaStore>(sp => sp.GetRequiredService<ICommentStore>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<ICommentStore>() as IWorkLeases
+            ?? throw new InvalidOperationException($"{sp.GetRequiredService<ICommentStore>().GetType().Name} does not implement {nameof(IWorkLeases)}: the drafter and publisher claim work with leases."));
         return services;
     }
 

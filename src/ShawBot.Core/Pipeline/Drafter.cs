@@ -10,12 +10,14 @@ namespace ShawBot.Core.Pipeline;
 /// <summary>
 /// Turns New comments into drafts through <see cref="IReplyWriter"/> and shows each draft on every
 /// moderation channel. Runs off the poll loop; a comment it cannot draft is skipped with a reason.
-/// On start, comments left in Drafting by a crash go back to New.
+/// Each claim is leased (<see cref="IWorkLeases"/>) and renewed while the writer works; comments whose lease
+/// expired (their host died) go back to New at the start of every pass, never those another live host holds.
 /// </summary>
 public sealed partial class Drafter : PipelineLoop
 {
     private readonly ICommentIngest _comments;
     private readonly IReviewStore _reviews;
+    private readonly IWorkLeases _leases;
     private readonly IReplyWriter _writer;
     private readonly IReadOnlyList<IModerationChannel> _channels;
     private readonly PipelineSignals _signals;
@@ -24,6 +26,7 @@ public sealed partial class Drafter : PipelineLoop
     public Drafter(
         ICommentIngest comments,
         IReviewStore reviews,
+        IWorkLeases leases,
         IReplyWriter writer,
         IEnumerable<IModerationChannel> channels,
         PipelineSignals signals,
@@ -35,6 +38,7 @@ public sealed partial class Drafter : PipelineLoop
     {
         _comments = comments;
         _reviews = reviews;
+        _leases = leases;
         _writer = writer;
         _channels = channels.ToArray();
         _signals = signals;
@@ -44,6 +48,12 @@ public sealed partial class Drafter : PipelineLoop
     public override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
+        var recovered = await _leases.ReleaseExpiredDraftingAsync(cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            LogRecovered(Logger, recovered);
+        }
+
         foreach (var channel in _channels)
         {
             var pending = await _reviews.ListUnpublishedReviewsAsync(channel.Name, options.BatchSize, cancellationToken).ConfigureAwait(false);
@@ -67,15 +77,6 @@ public sealed partial class Drafter : PipelineLoop
         }
     }
 
-    protected override async Task StartingAsync(CancellationToken cancellationToken)
-    {
-        var recovered = await _comments.TransitionAllAsync(CommentState.Drafting, CommentState.New, cancellationToken).ConfigureAwait(false);
-        if (recovered > 0)
-        {
-            LogRecovered(Logger, recovered);
-        }
-    }
-
     protected override Task WaitForWorkAsync(CancellationToken cancellationToken) =>
         _signals.Drafter.WaitAsync(_options.CurrentValue.Interval, Time, cancellationToken);
 
@@ -96,6 +97,8 @@ public sealed partial class Drafter : PipelineLoop
         }
 
         string? failure;
+        var renewal = new LeaseRenewal(_leases, comment.CommentId, Time);
+        await using var renewing = renewal.ConfigureAwait(false);
         try
         {
             var reply = await _writer.WriteAsync(
@@ -177,6 +180,6 @@ public sealed partial class Drafter : PipelineLoop
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not show draft {DraftId} on moderation channel {Channel}; will retry")]
     private static partial void LogShowFailed(ILogger logger, Exception exception, long draftId, string channel);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} comments left in Drafting by an earlier run to New")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} comments whose drafting lease expired (their host stopped) to New")]
     private static partial void LogRecovered(ILogger logger, int count);
 }

@@ -11,11 +11,14 @@ namespace ShawBot.Core.Pipeline;
 /// transaction) before comments.insert is called, so after a crash, timeout or 5xx the comment is still
 /// Posting and the outcome unknown: before any further insert the publisher looks on the thread for the
 /// channel's own reply and records that one instead. Permanent failures end in PostFailed with the reason.
+/// Several hosts: the Posting claim is leased (<see cref="IWorkLeases"/>) and renewed during the insert; a host
+/// re-examines a Posting comment only once its lease is its own or has expired, so no two hosts post it at once.
 /// </summary>
 public sealed partial class Publisher : PipelineLoop
 {
     private readonly ICommentIngest _comments;
     private readonly IPublishStore _posts;
+    private readonly IWorkLeases _leases;
     private readonly IReplyPublisher _publisher;
     private readonly QuotaGate _quota;
     private readonly PipelineSignals _signals;
@@ -24,6 +27,7 @@ public sealed partial class Publisher : PipelineLoop
     public Publisher(
         ICommentIngest comments,
         IPublishStore posts,
+        IWorkLeases leases,
         IReplyPublisher publisher,
         QuotaGate quota,
         PipelineSignals signals,
@@ -35,6 +39,7 @@ public sealed partial class Publisher : PipelineLoop
     {
         _comments = comments;
         _posts = posts;
+        _leases = leases;
         _publisher = publisher;
         _quota = quota;
         _signals = signals;
@@ -46,7 +51,7 @@ public sealed partial class Publisher : PipelineLoop
         var options = _options.CurrentValue;
 
         // Unknown outcomes first (left by a crash or a failed attempt): check the thread, then retry.
-        foreach (var tracked in await _comments.ListByStateAsync(CommentState.Posting, options.BatchSize, cancellationToken).ConfigureAwait(false))
+        foreach (var tracked in await _leases.ClaimPostingAsync(options.BatchSize, cancellationToken).ConfigureAwait(false))
         {
             var text = await _posts.GetTextToPostAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
             if (text is null || !await ResolveUnknownAsync(tracked, options, cancellationToken).ConfigureAwait(false))
@@ -133,6 +138,8 @@ public sealed partial class Publisher : PipelineLoop
         }
 
         PublishedReply reply;
+        var renewal = new LeaseRenewal(_leases, comment.CommentId, Time);
+        await using var renewing = renewal.ConfigureAwait(false);
         try
         {
             reply = await _publisher.PostReplyAsync(comment.ThreadId, text, cancellationToken).ConfigureAwait(false);

@@ -101,5 +101,9 @@ internal static class Migrations
             JOIN comments c ON c.comment_id = p.comment_id
             JOIN decisions d ON d.draft_id = c.current_draft_id AND d.kind IN ('Approve','Edit');
             """),
+        (2, "work leases", """
+            ALTER TABLE comments ADD COLUMN claimed_by TEXT;
+            ALTER TABLE comments ADD COLUMN lease_until TEXT;
+            """),
     ];
 }

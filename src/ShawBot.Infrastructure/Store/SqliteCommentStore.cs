@@ -12,7 +12,7 @@ namespace ShawBot.Infrastructure.Store;
 /// expected state in its WHERE clause (compare-and-set), so two workers or a restarted process cannot
 /// both take the same step. Migrations run once, before the first operation.
 /// </summary>
-public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
+public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore, IWorkLeases
 {
     private const string CommentColumns = """
         c.comment_id, c.thread_id, c.video_id, c.video_title, c.author_channel_id, c.author_display_name, c.text,
@@ -24,12 +24,16 @@ public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
     private readonly SqliteDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
+    private readonly string _owner;
+    private readonly TimeSpan _lease;
 
     public SqliteCommentStore(IOptions<StoreOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _db = new SqliteDb(options.Value.DatabasePath);
         _time = time;
+        _owner = options.Value.ResolveInstanceId();
+        _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(CancellationToken.None));
     }
 
@@ -97,9 +101,10 @@ public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
         var now = Time(_time.GetUtcNow());
         return await _db.InTransactionAsync(
             async (connection, tx) => await Exec(connection, tx, """
-                UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = $now
+                UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = $now,
+                       claimed_by = $owner, lease_until = $until
                 WHERE comment_id = $id AND state = 'New';
-                """, cancellationToken, ("$id", commentId), ("$now", now)).ConfigureAwait(false) == 1,
+                """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", _owner), ("$until", LeaseUntil())).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -112,7 +117,8 @@ public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
         return await _db.InTransactionAsync<Draft?>(
             async (connection, tx) =>
             {
-                using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = $id;", ("$id", commentId));
+                // Only the lease holder saves: a host whose lease expired and was taken over drafts in vain.
+                using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = $id AND (claimed_by IS NULL OR claimed_by = $owner);", ("$id", commentId), ("$owner", _owner));
                 if (await state.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string != nameof(CommentState.Drafting))
                 {
                     return null;
@@ -126,7 +132,8 @@ public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
                     ("$sampling", sampling), ("$created", Time(createdAt)));
                 var draftId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 await Exec(connection, tx, """
-                    UPDATE comments SET state = 'AwaitingReview', state_reason = NULL, current_draft_id = $draft, state_changed_at = $now
+                    UPDATE comments SET state = 'AwaitingReview', state_reason = NULL, current_draft_id = $draft, state_changed_at = $now,
+                           claimed_by = NULL, lease_until = NULL
                     WHERE comment_id = $id;
                     """, cancellationToken, ("$id", commentId), ("$draft", draftId), ("$now", now)).ConfigureAwait(false);
                 return new Draft(draftId, commentId, draft.Text, draft.ModelName, draft.AdapterVersion, sampling, createdAt);
@@ -254,9 +261,10 @@ public sealed class SqliteCommentStore : ICommentStore, IMigratingStore
             async (connection, tx) =>
             {
                 var changed = await Exec(connection, tx, """
-                    UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = $now
+                    UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = $now,
+                           claimed_by = $owner, lease_until = $until
                     WHERE comment_id = $id AND state IN ('Approved', 'Edited');
-                    """, cancellationToken, ("$id", commentId), ("$now", now)).ConfigureAwait(false);
+                    """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", _owner), ("$until", LeaseUntil())).ConfigureAwait(false);
                 return changed == 1 ? await TextToPost(connection, tx, commentId, cancellationToken).ConfigureAwait(false) : null;
             },
             cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Tests.Support;
 
 namespace ShawBot.Infrastructure.Tests.Store;
 
@@ -17,8 +18,8 @@ public abstract class CommentStoreContractTests
     /// <summary>The store under test (created on first use by <see cref="NewStore"/>).</summary>
     protected ICommentStore Store => _current ??= NewStore();
 
-    /// <summary>Another store instance (another host) on the same database.</summary>
-    protected abstract ICommentStore NewStore();
+    /// <summary>Another store instance (another host) on the same database, with its clock and lease owner name.</summary>
+    protected abstract ICommentStore NewStore(TimeProvider? time = null, string? owner = null);
 
     /// <summary>Runs raw SQL on the database, expecting the provider's own error; returns it.</summary>
     protected abstract DbException ExecuteRefused(string sql);
@@ -177,5 +178,77 @@ public abstract class CommentStoreContractTests
         var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => hosts[i % 2].TryChargeQuotaAsync(day, "comments.insert", 7, 100, T0, None)));
         Assert.Equal(14, results.Count(r => r));
         Assert.Equal(98, await hosts[1].GetQuotaSpentAsync(day, None));
+    }
+
+    [Fact]
+    public async Task An_expired_drafting_lease_is_taken_over_and_a_live_one_is_not()
+    {
+        var clock = new ShiftedClock();
+        var a = (IWorkLeases)NewStore(clock, "host-a");
+        var b = (IWorkLeases)NewStore(clock, "host-b");
+        Assert.Equal((TimeSpan.FromSeconds(120), "host-a", "host-b"), (a.LeaseDuration, a.Owner, b.Owner));
+        Assert.True(await ((ICommentStore)a).AddCommentAsync(MakeComment(1), CommentState.New, null, None));
+        Assert.True(await ((ICommentStore)a).TryBeginDraftingAsync("c1", None));
+
+        // Live: host b neither releases nor claims it, nor renews a's lease.
+        clock.Advance(TimeSpan.FromSeconds(100));
+        Assert.Equal(0, await b.ReleaseExpiredDraftingAsync(None));
+        Assert.False(await ((ICommentStore)b).TryBeginDraftingAsync("c1", None));
+        Assert.False(await b.RenewLeaseAsync("c1", None));
+        Assert.True(await a.RenewLeaseAsync("c1", None)); // now + 120 s again
+
+        clock.Advance(TimeSpan.FromSeconds(100));
+        Assert.Equal(0, await b.ReleaseExpiredDraftingAsync(None)); // renewed at 100 s: lives until 220 s
+        clock.Advance(TimeSpan.FromSeconds(21));
+        Assert.Equal(1, await b.ReleaseExpiredDraftingAsync(None));
+        Assert.True(await ((ICommentStore)b).TryBeginDraftingAsync("c1", None));
+
+        // Host a comes back too late: its lease is gone and its draft is refused; b's is kept.
+        Assert.False(await a.RenewLeaseAsync("c1", None));
+        Assert.Null(await ((ICommentStore)a).SaveDraftAsync("c1", Reply("late"), T0, None));
+        var saved = await ((ICommentStore)b).SaveDraftAsync("c1", Reply("fresh"), T0, None);
+        var tracked = await ((ICommentStore)a).GetCommentAsync("c1", None);
+        Assert.Equal((CommentState.AwaitingReview, saved!.DraftId, 2), (tracked!.State, tracked.CurrentDraftId!.Value, tracked.DraftAttempts));
+    }
+
+    [Fact]
+    public async Task An_unknown_post_outcome_is_reexamined_only_by_its_lease_holder_until_the_lease_expires()
+    {
+        var clock = new ShiftedClock();
+        var a = (IWorkLeases)NewStore(clock, "host-a");
+        var b = (IWorkLeases)NewStore(clock, "host-b");
+        var draft = await Drafted(1);
+        await Store.RecordDecisionAsync(draft.DraftId, DecisionKind.Approve, Moderator.Auto, draft.Text, T0, None);
+        Assert.Equal("reply 1", await ((ICommentStore)a).TryBeginPostingAsync("c1", None));
+
+        Assert.Empty(await b.ClaimPostingAsync(10, None));
+        Assert.Equal(["c1"], (await a.ClaimPostingAsync(10, None)).Select(c => c.Comment.CommentId));
+        clock.Advance(TimeSpan.FromSeconds(121));
+        var taken = Assert.Single(await b.ClaimPostingAsync(10, None));
+        Assert.Equal(("c1", CommentState.Posting, 1), (taken.Comment.CommentId, taken.State, taken.PostAttempts));
+        Assert.Empty(await a.ClaimPostingAsync(10, None));
+        Assert.False(await a.RenewLeaseAsync("c1", None));
+        Assert.True(await b.RenewLeaseAsync("c1", None));
+    }
+
+    [Fact]
+    public async Task Two_hosts_claiming_expired_posts_at_once_take_disjoint_sets()
+    {
+        var clock = new ShiftedClock();
+        var a = NewStore(clock, "host-a");
+        for (var i = 0; i < 20; i++)
+        {
+            var draft = await Drafted(i);
+            await Store.RecordDecisionAsync(draft.DraftId, DecisionKind.Approve, Moderator.Auto, draft.Text, T0, None);
+            Assert.NotNull(await a.TryBeginPostingAsync($"c{i}", None));
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(121)); // host a died with 20 outcomes unknown
+        IWorkLeases[] hosts = [(IWorkLeases)NewStore(clock, "host-b"), (IWorkLeases)NewStore(clock, "host-c")];
+        var claims = await Task.WhenAll(hosts.Select(h => h.ClaimPostingAsync(15, None)));
+        var ids = claims.SelectMany(c => c.Select(t => t.Comment.CommentId)).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(20, ids.Count); // 15 + 5, in whichever order the two hosts got there
+        Assert.All(claims, c => Assert.True(c.Count <= 15));
     }
 }

@@ -28,7 +28,7 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
         }
     }
 
-    protected override ICommentStore NewStore() => NewPostgresStore();
+    protected override ICommentStore NewStore(TimeProvider? time = null, string? owner = null) => NewPostgresStore(time, owner);
 
     protected override DbException ExecuteRefused(string sql)
     {
@@ -38,9 +38,10 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
         return Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
     }
 
-    private PostgresCommentStore NewPostgresStore()
+    private PostgresCommentStore NewPostgresStore(TimeProvider? time = null, string? owner = null)
     {
-        var store = new PostgresCommentStore(Options.Create(new StoreOptions { Provider = StoreProvider.Postgres, ConnectionString = _connectionString }), TimeProvider.System);
+        var options = new StoreOptions { Provider = StoreProvider.Postgres, ConnectionString = _connectionString, InstanceId = owner };
+        var store = new PostgresCommentStore(Options.Create(options), time ?? TimeProvider.System);
         _stores.Add(store);
         return store;
     }
@@ -57,10 +58,11 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
     public async Task Migrations_run_once_even_when_two_hosts_start_together()
     {
         var versions = await Task.WhenAll(NewPostgresStore().MigrateAsync(), NewPostgresStore().MigrateAsync());
-        Assert.Equal(new[] { 1, 1 }, versions);
-        Assert.Equal(1, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
-        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(new[] { 2, 2 }, versions);
+        Assert.Equal(2, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
+        Assert.Equal(2L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal("initial schema", Scalar("SELECT name FROM schema_migrations WHERE version = 1;"));
+        Assert.Equal("work leases", Scalar("SELECT name FROM schema_migrations WHERE version = 2;"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.views WHERE table_name = 'curated_examples';"));
     }
 

@@ -14,7 +14,7 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
 
     public void Dispose() => _folder.Dispose();
 
-    protected override ICommentStore NewStore() => NewSqliteStore();
+    protected override ICommentStore NewStore(TimeProvider? time = null, string? owner = null) => NewSqliteStore(time, owner);
 
     protected override DbException ExecuteRefused(string sql)
     {
@@ -22,8 +22,8 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
         return Assert.Throws<SqliteException>(() => Scalar(connection, sql));
     }
 
-    private SqliteCommentStore NewSqliteStore() =>
-        new(Options.Create(new StoreOptions { DatabasePath = _folder.File("db/shawbot.db") }), TimeProvider.System);
+    private SqliteCommentStore NewSqliteStore(TimeProvider? time = null, string? owner = null) =>
+        new(Options.Create(new StoreOptions { DatabasePath = _folder.File("db/shawbot.db"), InstanceId = owner }), time ?? TimeProvider.System);
 
     private SqliteConnection Open()
     {
@@ -42,11 +42,12 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
     [Fact]
     public async Task Migrations_run_once_and_the_database_is_in_WAL_mode()
     {
-        Assert.Equal(1, await ((SqliteCommentStore)Store).MigrateAsync());
-        Assert.Equal(1, await NewSqliteStore().MigrateAsync()); // a second start applies nothing new
+        Assert.Equal(2, await ((SqliteCommentStore)Store).MigrateAsync());
+        Assert.Equal(2, await NewSqliteStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
-        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(2L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal("work leases", Scalar(connection, "SELECT name FROM schema_migrations WHERE version = 2;"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));
     }
 }

@@ -12,7 +12,7 @@ namespace ShawBot.Infrastructure.Store.Postgres;
 /// WHERE carries the expected state; read-then-write steps lock the row they read (<c>FOR UPDATE</c>) and the quota
 /// check-and-charge holds an advisory lock on its day, so two hosts cannot both pass the budget check.
 /// </summary>
-public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisposable, IAsyncDisposable
+public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStore, IWorkLeases, IDisposable, IAsyncDisposable
 {
     private const string CommentColumns = """
         c.comment_id, c.thread_id, c.video_id, c.video_title, c.author_channel_id, c.author_display_name, c.text,
@@ -24,6 +24,8 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
     private readonly PostgresDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
+    private readonly string _owner;
+    private readonly TimeSpan _lease;
 
     public PostgresCommentStore(IOptions<StoreOptions> options, TimeProvider time)
     {
@@ -31,6 +33,8 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
         _db = new PostgresDb(options.Value.ConnectionString
             ?? throw new InvalidOperationException($"{StoreOptions.Section}:{nameof(StoreOptions.ConnectionString)} is required for the postgres provider."));
         _time = time;
+        _owner = options.Value.ResolveInstanceId();
+        _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(PostgresMigrations.All, CancellationToken.None));
     }
 
@@ -93,9 +97,10 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
 
     public async Task<bool> TryBeginDraftingAsync(string commentId, CancellationToken cancellationToken) =>
         await Update("""
-            UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = @now
-            WHERE comment_id = @id AND state = 'New';
-            """, cancellationToken, ("id", commentId), ("now", Now)).ConfigureAwait(false) == 1;
+            UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = @now,
+                   claimed_by = @owner, lease_until = @until
+            WHERE comment_id = (SELECT comment_id FROM comments WHERE comment_id = @id AND state = 'New' FOR UPDATE SKIP LOCKED);
+            """, cancellationToken, ("id", commentId), ("now", Now), ("owner", _owner), ("until", Now + _lease)).ConfigureAwait(false) == 1;
 
     public Task<Draft?> SaveDraftAsync(string commentId, ReplyDraft draft, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
@@ -104,7 +109,7 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
         return Write<Draft?>(
             async (connection, tx) =>
             {
-                await using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = @id FOR UPDATE;", ("id", commentId));
+                await using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = @id AND (claimed_by IS NULL OR claimed_by = @owner) FOR UPDATE;", ("id", commentId), ("owner", _owner));
                 if (await state.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string != nameof(CommentState.Drafting))
                 {
                     return null;
@@ -114,7 +119,8 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
                     WITH d AS (
                         INSERT INTO drafts (comment_id, text, model_name, adapter_version, sampling, created_at)
                         VALUES (@id, @text, @model, @adapter, @sampling, @created) RETURNING draft_id)
-                    UPDATE comments SET state = 'AwaitingReview', state_reason = NULL, current_draft_id = d.draft_id, state_changed_at = @now
+                    UPDATE comments SET state = 'AwaitingReview', state_reason = NULL, current_draft_id = d.draft_id, state_changed_at = @now,
+                           claimed_by = NULL, lease_until = NULL
                     FROM d WHERE comment_id = @id RETURNING d.draft_id;
                     """,
                     ("id", commentId), ("text", draft.Text), ("model", draft.ModelName), ("adapter", draft.AdapterVersion),
@@ -199,9 +205,10 @@ public sealed class PostgresCommentStore : ICommentStore, IMigratingStore, IDisp
             async (connection, tx) =>
             {
                 var changed = await Exec(connection, tx, """
-                    UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = @now
-                    WHERE comment_id = @id AND state IN ('Approved', 'Edited');
-                    """, cancellationToken, ("id", commentId), ("now", Now)).ConfigureAwait(false);
+                    UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = @now,
+                           claimed_by = @owner, lease_until = @until
+                    WHERE comment_id = (SELECT comment_id FROM comments WHERE comment_id = @id AND state IN ('Approved', 'Edited') FOR UPDATE SKIP LOCKED);
+                    """, cancellationToken, ("id", commentId), ("now", Now), ("owner", _owner), ("until", Now + _lease)).ConfigureAwait(false);
                 return changed == 1 ? await TextToPost(connection, tx, commentId, cancellationToken).ConfigureAwait(false) : null;
             },
             cancellationToken);

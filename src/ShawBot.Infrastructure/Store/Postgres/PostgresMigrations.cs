@@ -107,5 +107,9 @@ internal static class PostgresMigrations
             JOIN comments c ON c.comment_id = p.comment_id
             JOIN decisions d ON d.draft_id = c.current_draft_id AND d.kind IN ('Approve','Edit');
             """),
+        (2, "work leases", """
+            ALTER TABLE comments ADD COLUMN claimed_by text;
+            ALTER TABLE comments ADD COLUMN lease_until timestamptz;
+            """),
     ];
 }
