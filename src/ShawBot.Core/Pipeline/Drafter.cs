@@ -10,8 +10,9 @@ namespace ShawBot.Core.Pipeline;
 /// <summary>
 /// Turns New comments into drafts through <see cref="IReplyWriter"/> and shows each draft on every
 /// moderation channel. Runs off the poll loop; a comment it cannot draft is skipped with a reason.
-/// Each claim is leased (<see cref="IWorkLeases"/>) and renewed while the writer works; comments whose lease
-/// expired (their host died) go back to New at the start of every pass, never those another live host holds.
+/// Each claim is leased (<see cref="IWorkLeases"/>) and renewed while the writer works; at the start of every pass
+/// comments whose lease expired (their host died) or that this host left (its previous run) go back to New, never
+/// those another live host holds.
 /// </summary>
 public sealed partial class Drafter : PipelineLoop
 {
@@ -180,6 +181,6 @@ public sealed partial class Drafter : PipelineLoop
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not show draft {DraftId} on moderation channel {Channel}; will retry")]
     private static partial void LogShowFailed(ILogger logger, Exception exception, long draftId, string channel);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} comments whose drafting lease expired (their host stopped) to New")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} comments left in Drafting by a stopped host (lease expired, or this host's previous run) to New")]
     private static partial void LogRecovered(ILogger logger, int count);
 }

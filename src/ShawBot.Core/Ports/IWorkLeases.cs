@@ -19,7 +19,10 @@ public interface IWorkLeases
     /// <summary>Extends this host's lease on a Drafting or Posting comment; false when the lease is no longer ours.</summary>
     Task<bool> RenewLeaseAsync(string commentId, CancellationToken cancellationToken);
 
-    /// <summary>Drafting comments whose lease has expired (their host died) → New; returns how many.</summary>
+    /// <summary>
+    /// Drafting comments whose lease has expired (their host died) or is this host's own (left by its previous run;
+    /// call it only while this host drafts nothing) → New; returns how many.
+    /// </summary>
     Task<int> ReleaseExpiredDraftingAsync(CancellationToken cancellationToken);
 
     /// <summary>

@@ -33,8 +33,8 @@ public sealed partial class SqliteCommentStore
         return await _db.InTransactionAsync(
             (connection, tx) => Exec(connection, tx, """
                 UPDATE comments SET state = 'New', claimed_by = NULL, lease_until = NULL, state_changed_at = $now
-                WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < $now);
-                """, cancellationToken, ("$now", Time(_time.GetUtcNow()))),
+                WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < $now OR claimed_by = $owner);
+                """, cancellationToken, ("$now", Time(_time.GetUtcNow())), ("$owner", _owner)),
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -27,16 +27,19 @@ public sealed class StoreOptions : IValidatableObject
     /// <summary>Npgsql connection string, e.g. <c>Host=127.0.0.1;Port=5432;Database=shawbot;Username=shawbot;Password=…</c> (Provider = postgres).</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>This host's name in claimed_by; empty: machine name, process id and a random suffix (unique per start).</summary>
+    /// <summary>
+    /// This host's name in claimed_by; empty: the machine name. It must be stable across restarts (a restarted host
+    /// resumes its own claims at once instead of waiting for their leases to expire) and distinct per host: two
+    /// hosts on one machine must each set their own.
+    /// </summary>
     public string? InstanceId { get; set; }
 
     /// <summary>How long a claim on a comment (drafting, posting) lives without renewal; renewed every third of it.</summary>
     [Range(3, 86_400)]
     public int LeaseSeconds { get; set; } = 120;
 
-    /// <summary><see cref="InstanceId"/>, or a fresh unique name when it is empty.</summary>
-    public string ResolveInstanceId() =>
-        string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}" : InstanceId;
+    /// <summary><see cref="InstanceId"/>, or the machine name when it is empty.</summary>
+    public string ResolveInstanceId() => string.IsNullOrWhiteSpace(InstanceId) ? Environment.MachineName : InstanceId;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -232,6 +232,21 @@ public abstract class CommentStoreContractTests
     }
 
     [Fact]
+    public async Task A_restarted_host_resumes_its_own_drafting_claims_at_once()
+    {
+        var clock = new ShiftedClock();
+        var before = NewStore(clock, "host-a");
+        Assert.True(await before.AddCommentAsync(MakeComment(1), CommentState.New, null, None));
+        Assert.True(await before.AddCommentAsync(MakeComment(2), CommentState.New, null, None));
+        Assert.True(await before.TryBeginDraftingAsync("c1", None));
+        Assert.True(await NewStore(clock, "host-b").TryBeginDraftingAsync("c2", None));
+
+        // host-a restarts (same InstanceId) within the lease: its own claim goes back to New, host-b's stays.
+        Assert.Equal(1, await ((IWorkLeases)NewStore(clock, "host-a")).ReleaseExpiredDraftingAsync(None));
+        Assert.Equal((CommentState.New, CommentState.Drafting), ((await Store.GetCommentAsync("c1", None))!.State, (await Store.GetCommentAsync("c2", None))!.State));
+    }
+
+    [Fact]
     public async Task Two_hosts_claiming_expired_posts_at_once_take_disjoint_sets()
     {
         var clock = new ShiftedClock();

@@ -25,8 +25,8 @@ public sealed partial class PostgresCommentStore
         Update("""
             UPDATE comments SET state = 'New', claimed_by = NULL, lease_until = NULL, state_changed_at = @now
             WHERE comment_id IN (SELECT comment_id FROM comments
-                                 WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < @now) FOR UPDATE SKIP LOCKED);
-            """, cancellationToken, ("now", Now));
+                                 WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < @now OR claimed_by = @owner) FOR UPDATE SKIP LOCKED);
+            """, cancellationToken, ("now", Now), ("owner", _owner));
 
     public async Task<IReadOnlyList<TrackedComment>> ClaimPostingAsync(int limit, CancellationToken cancellationToken)
     {
