@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
 using static ShawBot.Infrastructure.Store.SqliteDb;
+using static ShawBot.Infrastructure.Store.StoreColumns;
 
 namespace ShawBot.Infrastructure.Store;
 
@@ -14,13 +15,6 @@ namespace ShawBot.Infrastructure.Store;
 /// </summary>
 public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore, IWorkLeases
 {
-    private const string CommentColumns = """
-        c.comment_id, c.thread_id, c.video_id, c.video_title, c.author_channel_id, c.author_display_name, c.text,
-        c.published_at, c.updated_at, c.state, c.state_reason, c.current_draft_id, c.draft_attempts, c.post_attempts, c.state_changed_at
-        """;
-
-    private const string DraftColumns = "d.draft_id, d.comment_id, d.text, d.model_name, d.adapter_version, d.sampling, d.created_at";
-
     private readonly SqliteDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
@@ -202,18 +196,12 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
                     current = !reader.IsDBNull(2) && reader.GetInt64(2) == draftId && reader.GetInt64(3) == 0;
                 }
 
-                if (!current || state != CommentState.AwaitingReview)
+                if (DecisionOutcome.Refusal(state, current) is { } refused)
                 {
-                    return new DecisionResult(DecisionStatus.AlreadyHandled, state, "the draft was already decided or superseded");
+                    return refused;
                 }
 
-                var next = kind switch
-                {
-                    DecisionKind.Approve => CommentState.Approved,
-                    DecisionKind.Edit => CommentState.Edited,
-                    DecisionKind.Reject => CommentState.Rejected,
-                    _ => CommentState.New,
-                };
+                var next = DecisionOutcome.StateAfter(kind);
                 await Exec(connection, tx, """
                     INSERT INTO decisions (draft_id, comment_id, kind, moderator_id, moderator_name, final_text, decided_at)
                     VALUES ($draft, $id, $kind, $mid, $mname, $text, $at);

@@ -1,6 +1,7 @@
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
 using static ShawBot.Infrastructure.Store.Postgres.PostgresDb;
+using static ShawBot.Infrastructure.Store.StoreColumns;
 
 namespace ShawBot.Infrastructure.Store.Postgres;
 

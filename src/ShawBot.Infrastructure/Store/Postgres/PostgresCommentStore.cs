@@ -3,6 +3,7 @@ using Npgsql;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
 using static ShawBot.Infrastructure.Store.Postgres.PostgresDb;
+using static ShawBot.Infrastructure.Store.StoreColumns;
 
 namespace ShawBot.Infrastructure.Store.Postgres;
 
@@ -14,13 +15,6 @@ namespace ShawBot.Infrastructure.Store.Postgres;
 /// </summary>
 public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStore, IWorkLeases, IDisposable, IAsyncDisposable
 {
-    private const string CommentColumns = """
-        c.comment_id, c.thread_id, c.video_id, c.video_title, c.author_channel_id, c.author_display_name, c.text,
-        c.published_at, c.updated_at, c.state, c.state_reason, c.current_draft_id, c.draft_attempts, c.post_attempts, c.state_changed_at
-        """;
-
-    private const string DraftColumns = "d.draft_id, d.comment_id, d.text, d.model_name, d.adapter_version, d.sampling, d.created_at";
-
     private readonly PostgresDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
@@ -35,7 +29,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
         _time = time;
         _owner = options.Value.ResolveInstanceId();
         _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
-        _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(PostgresMigrations.All, CancellationToken.None));
+        _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(Migrations.Postgres, CancellationToken.None));
     }
 
     public void Dispose() => _db.Dispose();
@@ -162,18 +156,12 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
                 }
 
                 var (commentId, state, current) = found[0];
-                if (!current || state != CommentState.AwaitingReview)
+                if (DecisionOutcome.Refusal(state, current) is { } refused)
                 {
-                    return new DecisionResult(DecisionStatus.AlreadyHandled, state, "the draft was already decided or superseded");
+                    return refused;
                 }
 
-                var next = kind switch
-                {
-                    DecisionKind.Approve => CommentState.Approved,
-                    DecisionKind.Edit => CommentState.Edited,
-                    DecisionKind.Reject => CommentState.Rejected,
-                    _ => CommentState.New,
-                };
+                var next = DecisionOutcome.StateAfter(kind);
                 await Exec(connection, tx, """
                     INSERT INTO decisions (draft_id, comment_id, kind, moderator_id, moderator_name, final_text, decided_at)
                     VALUES (@draft, @id, @kind, @mid, @mname, @text, @at);
