@@ -41,10 +41,10 @@ public static class QuartzSqliteSchema
     }
 
     /// <summary>The script's statements: split on lines reading exactly "--;;", prefix substituted, comment-only pieces dropped.</summary>
-    internal static IReadOnlyList<string> Statements()
+    internal static IReadOnlyList<string> Statements(string resource = ScriptResource)
     {
-        using var stream = typeof(IJob).Assembly.GetManifestResourceStream(ScriptResource)
-            ?? throw new InvalidOperationException($"the Quartz assembly has no {ScriptResource}; the QRTZ_* tables cannot be created");
+        using var stream = typeof(IJob).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"the Quartz assembly has no {resource}; the QRTZ_* tables cannot be created");
         string script = new StreamReader(stream).ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
         return [.. script.Split("\n--;;\n")
             .Select(s => s.Replace("{0}", TablePrefix, StringComparison.Ordinal).Replace("{1}", TablePrefix, StringComparison.Ordinal))

@@ -6,11 +6,11 @@ using Quartz;
 namespace ShawBot.Infrastructure.Retraining;
 
 /// <summary>Creates the QRTZ_* tables before the Quartz hosted service starts the scheduler.</summary>
-internal sealed class QuartzSchemaMigration(IOptions<RetrainOptions> options) : IHostedService
+internal sealed class QuartzSchemaMigration(IOptions<RetrainOptions> options, IOptions<Store.StoreOptions> store) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        QuartzSqliteSchema.EnsureCreated(options.Value.SchedulerDatabasePath);
+        QuartzJobStore.EnsureCreated(store.Value, options.Value);
         return Task.CompletedTask;
     }
 

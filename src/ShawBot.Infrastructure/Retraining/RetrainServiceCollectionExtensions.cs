@@ -17,7 +17,7 @@ public static class RetrainServiceCollectionExtensions
     /// (<see cref="AdaptersServiceCollectionExtensions.AddShawBotAdapters"/>), the runner,
     /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
     /// as <see cref="IStatusProvider"/>, reports to the log and to Discord when configured, and Quartz in
-    /// the host with a persistent SQLite job store (needs <c>AddShawBotEngine</c> and a store).
+    /// the host with a persistent job store (SQLite, or clustered on PostgreSQL: <see cref="QuartzJobStore"/>; needs <c>AddShawBotEngine</c> and a store).
     /// Without: Core's defaults, which say retraining and rollback are unavailable and report queue sizes.
     /// </summary>
     public static IServiceCollection AddShawBotRetraining(this IServiceCollection services, IConfiguration configuration)
@@ -25,6 +25,7 @@ public static class RetrainServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         // Quartz's store is configured now, from the bound section (validated again on start).
         var options = configuration.BindOptions<RetrainOptions>(RetrainOptions.Section);
+        var storeOptions = configuration.BindOptions<Store.StoreOptions>(Store.StoreOptions.Section);
         if (!options.Enabled)
         {
             services.TryAddSingleton<IRetrainTrigger, UnavailableRetrainTrigger>();
@@ -50,12 +51,13 @@ public static class RetrainServiceCollectionExtensions
         services.AddHostedService<QuartzSchemaMigration>();
         services.AddQuartz(q =>
         {
-            q.UsePersistentStore(store =>
+            // SQLite file, or clustered on the shared PostgreSQL database: see QuartzJobStore.
+            if (storeOptions.Provider == Store.StoreProvider.Postgres)
             {
-                store.UseSqlite(QuartzSqliteSchema.ConnectionString(options.SchedulerDatabasePath));
-                store.UseSystemTextJsonSerializer();
-                store.ConfigureStore(s => s.MisfireThreshold = options.MisfireThreshold);
-            });
+                q.ConfigureScheduler(o => o.InstanceId = "AUTO"); // one instance id per host; the scheduler name is shared
+            }
+
+            q.UsePersistentStore(store => QuartzJobStore.Configure(store, storeOptions, options));
             q.AddJob<RetrainJob>(j => j.WithIdentity(RetrainJob.Key).StoreDurably().WithDescription("Retrain the LoRA adapter on curated replies"));
         });
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
