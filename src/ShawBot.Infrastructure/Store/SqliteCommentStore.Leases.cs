@@ -11,11 +11,11 @@ namespace ShawBot.Infrastructure.Store;
 /// </summary>
 public sealed partial class SqliteCommentStore
 {
-    public string Owner => _owner;
+    public string Owner => _leaseTerms.Owner;
 
-    public TimeSpan LeaseDuration => _lease;
+    public TimeSpan LeaseDuration => _leaseTerms.Duration;
 
-    private string LeaseUntil() => Time(_time.GetUtcNow() + _lease);
+    private string LeaseUntil() => Time(_time.GetUtcNow() + LeaseDuration);
 
     public async Task<bool> RenewLeaseAsync(string commentId, CancellationToken cancellationToken)
     {
@@ -24,7 +24,7 @@ public sealed partial class SqliteCommentStore
             async (connection, tx) => await Exec(connection, tx, """
                 UPDATE comments SET lease_until = $until
                 WHERE comment_id = $id AND claimed_by = $owner AND state IN ('Drafting', 'Posting');
-                """, cancellationToken, ("$id", commentId), ("$owner", _owner), ("$until", LeaseUntil())).ConfigureAwait(false) == 1,
+                """, cancellationToken, ("$id", commentId), ("$owner", Owner), ("$until", LeaseUntil())).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -35,7 +35,7 @@ public sealed partial class SqliteCommentStore
             (connection, tx) => Exec(connection, tx, """
                 UPDATE comments SET state = 'New', claimed_by = NULL, lease_until = NULL, state_changed_at = $now
                 WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < $now OR claimed_by = $owner);
-                """, cancellationToken, ("$now", Time(_time.GetUtcNow())), ("$owner", _owner)),
+                """, cancellationToken, ("$now", Time(_time.GetUtcNow())), ("$owner", Owner)),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -51,11 +51,11 @@ public sealed partial class SqliteCommentStore
                     WHERE comment_id IN (SELECT comment_id FROM comments
                                          WHERE state = 'Posting' AND (lease_until IS NULL OR lease_until < $now OR claimed_by = $owner)
                                          ORDER BY published_at, comment_id LIMIT $limit);
-                    """, cancellationToken, ("$owner", _owner), ("$until", until), ("$now", Time(_time.GetUtcNow())), ("$limit", limit)).ConfigureAwait(false);
+                    """, cancellationToken, ("$owner", Owner), ("$until", until), ("$now", Time(_time.GetUtcNow())), ("$limit", limit)).ConfigureAwait(false);
                 return await QueryComments(connection, tx, $"""
                     SELECT {CommentColumns} FROM comments c WHERE c.state = 'Posting' AND c.claimed_by = $owner AND c.lease_until = $until
                     ORDER BY c.published_at, c.comment_id;
-                    """, cancellationToken, ("$owner", _owner), ("$until", until)).ConfigureAwait(false);
+                    """, cancellationToken, ("$owner", Owner), ("$until", until)).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }

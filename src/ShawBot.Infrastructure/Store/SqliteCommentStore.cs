@@ -18,16 +18,14 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
     private readonly SqliteDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
-    private readonly string _owner;
-    private readonly TimeSpan _lease;
+    private readonly LeaseTerms _leaseTerms;
 
     public SqliteCommentStore(IOptions<StoreOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _db = new SqliteDb(options.Value.DatabasePath);
         _time = time;
-        _owner = options.Value.ResolveInstanceId();
-        _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        _leaseTerms = LeaseTerms.From(options.Value);
         _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(CancellationToken.None));
     }
 
@@ -98,7 +96,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
                 UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = $now,
                        claimed_by = $owner, lease_until = $until
                 WHERE comment_id = $id AND state = 'New';
-                """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", _owner), ("$until", LeaseUntil())).ConfigureAwait(false) == 1,
+                """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", Owner), ("$until", LeaseUntil())).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -112,7 +110,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
             async (connection, tx) =>
             {
                 // Only the lease holder saves: a host whose lease expired and was taken over drafts in vain.
-                using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = $id AND (claimed_by IS NULL OR claimed_by = $owner);", ("$id", commentId), ("$owner", _owner));
+                using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = $id AND (claimed_by IS NULL OR claimed_by = $owner);", ("$id", commentId), ("$owner", Owner));
                 if (await state.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string != nameof(CommentState.Drafting))
                 {
                     return null;
@@ -252,7 +250,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
                     UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = $now,
                            claimed_by = $owner, lease_until = $until
                     WHERE comment_id = $id AND state IN ('Approved', 'Edited');
-                    """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", _owner), ("$until", LeaseUntil())).ConfigureAwait(false);
+                    """, cancellationToken, ("$id", commentId), ("$now", now), ("$owner", Owner), ("$until", LeaseUntil())).ConfigureAwait(false);
                 return changed == 1 ? await TextToPost(connection, tx, commentId, cancellationToken).ConfigureAwait(false) : null;
             },
             cancellationToken).ConfigureAwait(false);

@@ -51,3 +51,9 @@ public sealed class StoreOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>This host's lease owner name and lease duration, as every store reads them from <see cref="StoreOptions"/>.</summary>
+internal sealed record LeaseTerms(string Owner, TimeSpan Duration)
+{
+    public static LeaseTerms From(StoreOptions options) => new(options.ResolveInstanceId(), TimeSpan.FromSeconds(options.LeaseSeconds));
+}

@@ -12,22 +12,22 @@ namespace ShawBot.Infrastructure.Store.Postgres;
 /// </summary>
 public sealed partial class PostgresCommentStore
 {
-    public string Owner => _owner;
+    public string Owner => _leaseTerms.Owner;
 
-    public TimeSpan LeaseDuration => _lease;
+    public TimeSpan LeaseDuration => _leaseTerms.Duration;
 
     public async Task<bool> RenewLeaseAsync(string commentId, CancellationToken cancellationToken) =>
         await Update("""
             UPDATE comments SET lease_until = @until
             WHERE comment_id = @id AND claimed_by = @owner AND state IN ('Drafting', 'Posting');
-            """, cancellationToken, ("id", commentId), ("owner", _owner), ("until", Now + _lease)).ConfigureAwait(false) == 1;
+            """, cancellationToken, ("id", commentId), ("owner", Owner), ("until", Now + LeaseDuration)).ConfigureAwait(false) == 1;
 
     public Task<int> ReleaseExpiredDraftingAsync(CancellationToken cancellationToken) =>
         Update("""
             UPDATE comments SET state = 'New', claimed_by = NULL, lease_until = NULL, state_changed_at = @now
             WHERE comment_id IN (SELECT comment_id FROM comments
                                  WHERE state = 'Drafting' AND (lease_until IS NULL OR lease_until < @now OR claimed_by = @owner) FOR UPDATE SKIP LOCKED);
-            """, cancellationToken, ("now", Now), ("owner", _owner));
+            """, cancellationToken, ("now", Now), ("owner", Owner));
 
     public async Task<IReadOnlyList<TrackedComment>> ClaimPostingAsync(int limit, CancellationToken cancellationToken)
     {
@@ -40,7 +40,7 @@ public sealed partial class PostgresCommentStore
                 UPDATE comments c SET claimed_by = @owner, lease_until = @until
                 FROM free WHERE c.comment_id = free.comment_id
                 RETURNING {CommentColumns};
-                """, ReadComment, cancellationToken, tx, ("now", Now), ("owner", _owner), ("until", Now + _lease), ("limit", limit)),
+                """, ReadComment, cancellationToken, tx, ("now", Now), ("owner", Owner), ("until", Now + LeaseDuration), ("limit", limit)),
             cancellationToken).ConfigureAwait(false);
         return [.. claimed.OrderBy(c => c.Comment.PublishedAt).ThenBy(c => c.Comment.CommentId, StringComparer.Ordinal)];
     }

@@ -18,8 +18,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
     private readonly PostgresDb _db;
     private readonly TimeProvider _time;
     private readonly Lazy<Task<int>> _migrated;
-    private readonly string _owner;
-    private readonly TimeSpan _lease;
+    private readonly LeaseTerms _leaseTerms;
 
     public PostgresCommentStore(IOptions<StoreOptions> options, TimeProvider time)
     {
@@ -27,8 +26,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
         _db = new PostgresDb(options.Value.ConnectionString
             ?? throw new InvalidOperationException($"{StoreOptions.Section}:{nameof(StoreOptions.ConnectionString)} is required for the postgres provider."));
         _time = time;
-        _owner = options.Value.ResolveInstanceId();
-        _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        _leaseTerms = LeaseTerms.From(options.Value);
         _migrated = new Lazy<Task<int>>(() => _db.MigrateAsync(Migrations.Postgres, CancellationToken.None));
     }
 
@@ -94,7 +92,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
             UPDATE comments SET state = 'Drafting', state_reason = NULL, draft_attempts = draft_attempts + 1, state_changed_at = @now,
                    claimed_by = @owner, lease_until = @until
             WHERE comment_id = (SELECT comment_id FROM comments WHERE comment_id = @id AND state = 'New' FOR UPDATE SKIP LOCKED);
-            """, cancellationToken, ("id", commentId), ("now", Now), ("owner", _owner), ("until", Now + _lease)).ConfigureAwait(false) == 1;
+            """, cancellationToken, ("id", commentId), ("now", Now), ("owner", Owner), ("until", Now + LeaseDuration)).ConfigureAwait(false) == 1;
 
     public Task<Draft?> SaveDraftAsync(string commentId, ReplyDraft draft, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
@@ -103,7 +101,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
         return Write<Draft?>(
             async (connection, tx) =>
             {
-                await using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = @id AND (claimed_by IS NULL OR claimed_by = @owner) FOR UPDATE;", ("id", commentId), ("owner", _owner));
+                await using var state = Command(connection, tx, "SELECT state FROM comments WHERE comment_id = @id AND (claimed_by IS NULL OR claimed_by = @owner) FOR UPDATE;", ("id", commentId), ("owner", Owner));
                 if (await state.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string != nameof(CommentState.Drafting))
                 {
                     return null;
@@ -196,7 +194,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
                     UPDATE comments SET state = 'Posting', state_reason = NULL, post_attempts = post_attempts + 1, state_changed_at = @now,
                            claimed_by = @owner, lease_until = @until
                     WHERE comment_id = (SELECT comment_id FROM comments WHERE comment_id = @id AND state IN ('Approved', 'Edited') FOR UPDATE SKIP LOCKED);
-                    """, cancellationToken, ("id", commentId), ("now", Now), ("owner", _owner), ("until", Now + _lease)).ConfigureAwait(false);
+                    """, cancellationToken, ("id", commentId), ("now", Now), ("owner", Owner), ("until", Now + LeaseDuration)).ConfigureAwait(false);
                 return changed == 1 ? await TextToPost(connection, tx, commentId, cancellationToken).ConfigureAwait(false) : null;
             },
             cancellationToken);
