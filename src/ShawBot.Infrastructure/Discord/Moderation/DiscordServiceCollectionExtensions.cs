@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Discord.Community;
 using ShawBot.Infrastructure.Discord.Gateway;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Discord.Rest;
@@ -17,7 +18,8 @@ public static class DiscordServiceCollectionExtensions
     /// Discord moderation: binds and validates <see cref="DiscordModerationOptions"/> ("ShawBot:Discord"),
     /// registers the REST and gateway clients, <see cref="DiscordModerationChannel"/> as an
     /// <see cref="IModerationChannel"/>, the interaction host, and no-op defaults for the status,
-    /// retrain and rollback ports that other parts replace.
+    /// retrain and rollback ports that other parts replace; and the servers in "ShawBot:Channels" as
+    /// comment sources (<see cref="DiscordCommunityServiceCollectionExtensions.AddShawBotDiscordCommunity"/>).
     /// </summary>
     public static IServiceCollection AddShawBotDiscord(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,6 +46,7 @@ public static class DiscordServiceCollectionExtensions
             {
                 Token = options.BotToken,
                 GatewayUrl = options.GatewayUrl is { Length: > 0 } url ? new Uri(url) : null,
+                Intents = sp.GetRequiredService<DiscordCommunitySettings>().Intents,
             }, sp.GetRequiredService<ILogger<DiscordGatewayClient>>(), sp.GetService<TimeProvider>());
         });
 
@@ -56,6 +59,6 @@ public static class DiscordServiceCollectionExtensions
         services.TryAddSingleton<IStatusProvider, StoreStatusProvider>();
         services.TryAddSingleton<IRetrainTrigger, UnavailableRetrainTrigger>();
         services.TryAddSingleton<IAdapterAdmin, UnavailableAdapterAdmin>();
-        return services;
+        return services.AddShawBotDiscordCommunity(configuration);
     }
 }
