@@ -182,7 +182,12 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
     {
         ulong channel = Id(c, "channel_id");
         if (!c.Request.HasFormContentType)
-            return Rest.CreateMessage(channel, await BodyAsync(c));
+        {
+            var created = Rest.CreateMessage(channel, await BodyAsync(c));
+            if (Rest.StallOf(channel) is { } stall)
+                await Task.Delay(stall, c.RequestAborted).ConfigureAwait(false);
+            return created;
+        }
         var form = await c.Request.ReadFormAsync(c.RequestAborted).ConfigureAwait(false);
         if (JsonNode.Parse(form["payload_json"].ToString() is { Length: > 0 } json ? json : "{}") is not JsonObject payload)
             return SandboxRest.Error(400, 50035, "Invalid Form Body: payload_json: not a JSON object.");

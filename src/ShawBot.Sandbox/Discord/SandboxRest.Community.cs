@@ -9,6 +9,28 @@ public sealed partial class SandboxRest
 {
     private static readonly DateTimeOffset DiscordEpoch = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly Dictionary<ulong, string> _channelNames = new();
+    private readonly Dictionary<ulong, TimeSpan> _stalls = new();
+
+    /// <summary>
+    /// While set, a message created in the channel is stored at once but its response waits
+    /// <paramref name="delay"/>: the caller's outcome is unknown (a timeout or a crash lands here). Null clears it.
+    /// </summary>
+    public void StallCreateResponses(ulong channelId, TimeSpan? delay)
+    {
+        lock (_lock)
+        {
+            if (delay is { } d)
+                _stalls[channelId] = d;
+            else
+                _stalls.Remove(channelId);
+        }
+    }
+
+    internal TimeSpan? StallOf(ulong channelId)
+    {
+        lock (_lock)
+            return _stalls.TryGetValue(channelId, out var d) ? d : null;
+    }
 
     /// <summary>Names a channel (GET /channels/{id} answers 404 Unknown Channel for others).</summary>
     public void SetChannelName(ulong channelId, string name)
