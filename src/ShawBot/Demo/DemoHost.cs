@@ -16,7 +16,8 @@ namespace ShawBot.Cli.Demo;
 /// `shawbot demo` in one process: the YouTube sandbox seeded from a JSONL file (comments trickle in), the
 /// whole service against it with SQLite in a state folder, and the moderation page. Stopping and starting
 /// again resumes: the sandbox is rebuilt from the store (same thread ids, posted replies included) and the
-/// trickle goes on from where it stopped.
+/// trickle goes on from where it stopped. A sandboxed Discord server (<see cref="DemoCommunity"/>) is the
+/// second source: a handful of questions in its #ask-shawbot channel.
 /// </summary>
 public sealed partial class DemoHost : IAsyncDisposable
 {
@@ -25,16 +26,21 @@ public sealed partial class DemoHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();
     private Task _trickle = Task.CompletedTask;
+    private Task _questions = Task.CompletedTask;
 
-    private DemoHost(YouTubeSandbox sandbox, WebApplication app, DemoOptions options, bool usesEngine)
+    private DemoHost(YouTubeSandbox sandbox, DemoCommunity community, WebApplication app, DemoOptions options, bool usesEngine)
     {
         Sandbox = sandbox;
+        Community = community;
         _app = app;
         Options = options;
         UsesEngine = usesEngine;
     }
 
     public YouTubeSandbox Sandbox { get; }
+
+    /// <summary>The sandboxed Discord server whose questions are the demo's second source.</summary>
+    public DemoCommunity Community { get; }
 
     public DemoOptions Options { get; }
 
@@ -69,7 +75,13 @@ public sealed partial class DemoHost : IAsyncDisposable
         await sandbox.StartAsync(cancellationToken).ConfigureAwait(false);
         bool usesEngine = options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "config.json"));
         SeedAdapterRegistry(options);
+        var community = await DemoCommunity.StartAsync(cancellationToken).ConfigureAwait(false);
         var settings = Settings(options, sandbox, usesEngine);
+        community.AddSettings(settings);
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
 
         WebApplication app;
         try
@@ -79,10 +91,11 @@ public sealed partial class DemoHost : IAsyncDisposable
         catch
         {
             await sandbox.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await community.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        var host = new DemoHost(sandbox, app, options, usesEngine);
+        var host = new DemoHost(sandbox, community, app, options, usesEngine);
         try
         {
             // Migrate and rebuild the sandbox's world from the store before the poller first looks at it.
@@ -92,6 +105,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             host.PageUri = ServiceHost.PageAddress(app) ?? host.PageUri;
             host._trickle = host.TrickleAsync(seeds, next, host._stop.Token);
+            host._questions = community.AskAsync(app.Services, state, options.DiscordQuestions, options.TrickleInterval * 2, host._stop.Token);
             return host;
         }
         catch
@@ -109,7 +123,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _trickle.ConfigureAwait(false);
+            await Task.WhenAll(_trickle, _questions).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -118,6 +132,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Sandbox.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await Community.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 
@@ -176,12 +191,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             }
         }
 
-        foreach (var (key, value) in options.Settings)
-        {
-            s[key] = value;
-        }
-
-        return s;
+        return s; // options.Settings are applied by the caller, after the Discord sandbox's.
     }
 
     /// <summary>The demo model's own adapter (model/adapter), if it ships one.</summary>
