@@ -46,6 +46,12 @@ public sealed class DiscordCommunityTests(ITestOutputHelper output)
         var posted = Assert.Single(await host.Store.ListPostedRepliesAsync(CancellationToken.None));
         Assert.Equal((tracked.Comment.CommentId, reply.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), (posted.CommentId, posted.YouTubeReplyId));
         Assert.Empty(host.YouTube.OwnerReplies()); // nothing went to YouTube
+
+        // The curated reply feeds retraining like a YouTube one; its id names the source.
+        var curated = Assert.Single(await host.Store.ListCuratedExamplesAsync(CancellationToken.None));
+        Assert.Equal((tracked.Comment.CommentId, "Which LoRA rank should I start with?", "Reply #1 to Ada –ShawGPT"), (curated.CommentId, curated.CommentText, curated.Reply));
+        var dataset = ShawBot.Infrastructure.Retraining.RetrainDataset.Build([curated], [], 0.0);
+        Assert.Equal([$"discord:{guild}:{General}:{post.Message.Id}"], dataset.CuratedIds);
     }
 
     [Fact]
