@@ -48,10 +48,11 @@ public sealed class DiscordCrashTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KilledAfterApproval_BeforeAndDuringPosting_EachQuestionIsAnsweredOnce()
     {
-        // Kill 1: approved, the reply POST waits out a 30 s rate limit (nothing reached Discord yet).
+        // Kill 1: approved, the reply POST waits out an 8 s rate limit (nothing reached Discord yet; the
+        // sandbox keeps the route limited for those 8 s, so the restarted child waits them out too).
         var child = await StartChildAsync();
-        var first = await AskAndApproveAsync(child, "First: what does the adapter change?");
-        _discord.RateLimits.Inject429("POST /channels/{channel_id}/messages", TimeSpan.FromSeconds(30));
+        var first = await AskAndApproveAsync(child, "First: what does the adapter change?",
+            () => _discord.RateLimits.Inject429("POST /channels/{channel_id}/messages", TimeSpan.FromSeconds(8)));
         await WaitAsync(async () => (await StateOf(first)) == CommentState.Posting, child, "first question Posting");
         await Task.Delay(300);
         Assert.Empty(_discord.Rest.RepliesTo(Ask, first.Id));
@@ -106,13 +107,15 @@ public sealed class DiscordCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
     private int HistoryReads() => _discord.Rest.Log.Count(e => e.RouteTemplate == "GET /channels/{channel_id}/messages" && e.Path.Contains($"/{Ask}/", StringComparison.Ordinal));
 
-    private async Task<SandboxMessage> AskAndApproveAsync(PipelineProcess child, string text)
+    /// <param name="beforeApproval">Runs once the card is shown, just before the moderator clicks Approve.</param>
+    private async Task<SandboxMessage> AskAndApproveAsync(PipelineProcess child, string text, Action? beforeApproval = null)
     {
         var question = _discord.PostUserMessage(Ask, Asker, text).Message;
         SandboxMessage? card = null;
         await WaitAsync(() => Task.FromResult((card = _discord.Rest.MessagesIn(Review).FirstOrDefault(m => m.EmbedText.Contains(text, StringComparison.Ordinal))) is not null),
             child, $"review card for '{text}'");
         var draftId = (await _store.GetCommentAsync(CommentId(question), CancellationToken.None))!.CurrentDraftId;
+        beforeApproval?.Invoke();
         var click = _discord.ClickButton(Review, card!.Id, $"sb:approve:{draftId}", Moderator);
         await _discord.WaitForResponseAsync(click);
         return question;
