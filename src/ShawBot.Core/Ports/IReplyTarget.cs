@@ -25,8 +25,9 @@ public interface IReplyTarget
     Task<PublishedReply> PostReplyAsync(Comment comment, string text, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Our reply to <paramref name="comment"/> if one is live, else null. A reply posted in several parts
-    /// may be found partly posted: the target then posts only the missing parts and returns the whole.
+    /// Our reply to <paramref name="comment"/> if all of it is live, else null. A reply posted in several
+    /// parts may be found partly live: the target remembers the parts it found, returns null, and the next
+    /// <see cref="PostReplyAsync"/> posts only the missing ones.
     /// </summary>
     Task<PublishedReply?> FindOwnReplyAsync(Comment comment, string text, CancellationToken cancellationToken);
 }
