@@ -140,6 +140,33 @@ public sealed class DiscordCommunityTests(ITestOutputHelper output)
         Assert.Equal(replies.Select(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), parts.Select(p => p.MessageId));
     }
 
+    [Fact]
+    public async Task A_restart_after_the_first_part_went_out_unanswered_posts_only_the_second()
+    {
+        var text = string.Join(" ", Enumerable.Range(0, 60).Select(i => $"Part of a long answer, sentence {i:00}, about how adapters swap."));
+        var parts = ReplySplitter.Split(text);
+        Assert.Equal(2, parts.Count);
+        await using var host = await StartAsync(output, new FixedWriter(text));
+        var question = host.Discord.PostUserMessage(Ask, Ada, "How do adapters swap?").Message;
+        var (review, tracked) = await ReviewOfAsync(host, Ask, question, "How do adapters swap?");
+
+        // Discord stores the first part but never answers: the service is stopped while it waits.
+        host.Discord.Rest.StallCreateResponses(Ask, TimeSpan.FromSeconds(30));
+        host.Discord.ClickButton(ModerationHost.ReviewChannel, review.Id, $"sb:approve:{tracked.CurrentDraftId}", ModerationHost.Moderator);
+        await DiscordSandbox.WaitUntilAsync(() => host.Discord.Rest.RepliesTo(Ask, question.Id).Count == 1, TimeSpan.FromSeconds(10), "the first part stored");
+        host.Discord.Rest.StallCreateResponses(Ask, null);
+        await host.RestartAsync();
+
+        await host.WaitForStateAsync(tracked.Comment.CommentId, CommentState.Posted);
+        await Task.Delay(600);
+        var replies = host.Discord.Rest.RepliesTo(Ask, question.Id);
+        Assert.Equal(parts, replies.Select(r => r.Content));
+        var stored = await host.Host.Services.GetRequiredService<IReplyPartStore>().ListPartsAsync(tracked.Comment.CommentId, CancellationToken.None);
+        Assert.Equal(replies.Select(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), stored.Select(p => p.MessageId));
+        var posted = Assert.Single(await host.Store.ListPostedRepliesAsync(CancellationToken.None));
+        Assert.Equal(stored[0].MessageId, posted.YouTubeReplyId);
+    }
+
     private sealed class FixedWriter(string text) : IReplyWriter
     {
         public Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken) =>
