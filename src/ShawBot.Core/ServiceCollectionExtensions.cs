@@ -5,6 +5,7 @@ using ShawBot.Core.Moderation;
 using ShawBot.Core.Options;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 
 namespace ShawBot.Core;
 
@@ -31,6 +32,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Poller>();
         services.TryAddSingleton<Drafter>();
         services.TryAddSingleton<Publisher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplyTarget, YouTubeReplyTarget>());
+        services.TryAddSingleton<ReplyTargets>();
         services.AddHostedService(sp => sp.GetRequiredService<Poller>());
         services.AddHostedService(sp => sp.GetRequiredService<Drafter>());
         services.AddHostedService(sp => sp.GetRequiredService<Publisher>());

@@ -101,5 +101,17 @@ internal static class Migrations
             JOIN comments c ON c.comment_id = p.comment_id
             JOIN decisions d ON d.draft_id = c.current_draft_id AND d.kind IN ('Approve','Edit');
             """),
+        (2, "reply parts (Discord replies of several messages)", """
+            -- One row per message of a reply: attempted before the POST, message id after it. A retry
+            -- after an unknown outcome reads the platform's history from attempted_at on.
+            CREATE TABLE reply_parts (
+                comment_id   TEXT NOT NULL REFERENCES comments (comment_id),
+                part         INTEGER NOT NULL CHECK (part >= 0),
+                attempted_at TEXT NOT NULL,
+                message_id   TEXT UNIQUE,
+                sent_at      TEXT,
+                PRIMARY KEY (comment_id, part)
+            );
+            """),
     ];
 }

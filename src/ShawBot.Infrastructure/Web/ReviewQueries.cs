@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 using ShawBot.Core.Text;
 
 namespace ShawBot.Infrastructure.Web;
@@ -19,7 +20,14 @@ public sealed record QueueEntry(
     string AdapterVersion,
     DateTimeOffset CommentPublishedAt,
     DateTimeOffset DraftedAt,
-    IReadOnlyList<string> Flags);
+    IReadOnlyList<string> Flags)
+{
+    /// <summary>Where the comment came from: "YouTube" or "Discord".</summary>
+    public string Platform { get; init; } = "YouTube";
+
+    /// <summary>The comment on its platform (video with the comment highlighted, or the Discord message).</summary>
+    public string? Link { get; init; }
+}
 
 /// <summary>A decided comment: what the moderator did and, once posted, the live reply.</summary>
 public sealed record HistoryEntry(
@@ -62,7 +70,11 @@ public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews,
             var c = tracked.Comment;
             result.Add(new QueueEntry(
                 draft.DraftId, c.CommentId, c.VideoId, c.VideoTitle, c.AuthorDisplayName, c.Text, draft.Text,
-                draft.ModelName, draft.AdapterVersion, c.PublishedAt, draft.CreatedAt, CommentScreen.Screen(c.Text, maxComment).Flags));
+                draft.ModelName, draft.AdapterVersion, c.PublishedAt, draft.CreatedAt, CommentScreen.Screen(c.Text, maxComment).Flags)
+            {
+                Platform = CommentOrigin.Of(c).PlatformName,
+                Link = CommentOrigin.Of(c).Url(c),
+            });
         }
 
         return result;

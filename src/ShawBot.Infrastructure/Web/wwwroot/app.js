@@ -54,7 +54,8 @@ function card(item) {
 
   const node = el("article", { class: "card", "data-draft-id": String(item.draftId), "data-comment-id": item.commentId },
     el("div", { class: "meta" }, `${item.author} on `,
-      el("a", { class: "video", href: `https://www.youtube.com/watch?v=${encodeURIComponent(item.videoId)}`, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
+      el("span", { class: "platform", text: `${item.platform === "Discord" ? "💬" : "▶️"} ${item.platform} · ` }),
+      el("a", { class: "video", href: item.link, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
       ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
     item.flags.length ? el("div", { class: "flags", text: "⚠ " + item.flags.join(", ") }) : null,
