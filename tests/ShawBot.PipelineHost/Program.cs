@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using ShawBot.Core;
 using ShawBot.Infrastructure;
 using ShawBot.Infrastructure.Discord;
+using ShawBot.Infrastructure.Retraining;
 
 var arguments = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var settings = new Dictionary<string, string?>
@@ -51,7 +52,9 @@ builder.Services
     .AddStubReplyWriter();
 if (discord)
 {
-    builder.Services.AddShawBotDiscord(builder.Configuration);
+    // Discord's /shawbot commands ask the retrain, rollback and status ports: retraining is off here,
+    // so AddShawBotRetraining registers Core's "unavailable" defaults for them.
+    builder.Services.AddShawBotRetraining(builder.Configuration).AddShawBotDiscord(builder.Configuration);
 }
 else
 {
