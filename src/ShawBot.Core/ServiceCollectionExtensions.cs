@@ -5,6 +5,7 @@ using ShawBot.Core.Moderation;
 using ShawBot.Core.Options;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Screening;
 
 namespace ShawBot.Core;
 
@@ -23,10 +24,12 @@ public static class ServiceCollectionExtensions
         services.AddValidatedOptions<DrafterOptions>(configuration, DrafterOptions.Section);
         services.AddValidatedOptions<PublisherOptions>(configuration, PublisherOptions.Section);
         services.AddValidatedOptions<LoopBackoffOptions>(configuration, LoopBackoffOptions.Section);
+        services.AddValidatedOptions<ScreeningOptions>(configuration, ScreeningOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineSignals>();
         services.TryAddSingleton<QuotaGate>();
+        services.TryAddSingleton<DraftScreening>();
         services.TryAddSingleton<ModerationService>();
         services.TryAddSingleton<Poller>();
         services.TryAddSingleton<Drafter>();

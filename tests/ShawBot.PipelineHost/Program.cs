@@ -14,6 +14,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Channel:ChannelId"] = arguments["channel"],
     ["ShawBot:Store:DatabasePath"] = arguments["db"],
     ["ShawBot:YouTube:BaseUri"] = arguments["base-uri"],
+    ["ShawBot:YouTube:Auth"] = "none",
     ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.020",
     ["ShawBot:YouTube:RequestTimeout"] = "00:00:05",
     ["ShawBot:Poller:Interval"] = "00:00:00.200",

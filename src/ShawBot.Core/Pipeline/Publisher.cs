@@ -58,7 +58,7 @@ public sealed partial class Publisher : PipelineLoop
         {
             foreach (var tracked in await _store.ListByStateAsync(state, options.BatchSize, cancellationToken).ConfigureAwait(false))
             {
-                if (_quota.IsPaused)
+                if (_quota.CheckPaused())
                 {
                     return;
                 }
@@ -91,7 +91,7 @@ public sealed partial class Publisher : PipelineLoop
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             return false;
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.Permanent)
@@ -141,7 +141,7 @@ public sealed partial class Publisher : PipelineLoop
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             await _store.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, ex.Reason, CancellationToken.None).ConfigureAwait(false);
             return;
         }

@@ -9,6 +9,9 @@ namespace ShawBot.Engine.Generation;
 /// Training renders the whole template; generation renders the part before {reply}, less its
 /// trailing newlines, so the default gives
 /// <c>&lt;s&gt;[INST] {instructions} \n{comment} \n[/INST]</c> and <c>…[/INST]\n{reply}&lt;/s&gt;</c>.
+/// Optional slots before {reply} ({video_title}, {video_description}, {comment_language}) are filled from
+/// <see cref="PromptSlots"/>; a line holding a slot with no value is left out whole, so an absent slot or
+/// an unknown value costs nothing.
 /// </summary>
 public sealed class PromptTemplate
 {
@@ -20,6 +23,14 @@ public sealed class PromptTemplate
     private readonly string _prefix;   // text before {reply}, with {instructions} filled in
     private readonly string _suffix;   // text after {reply}, less a trailing </s>
     private readonly bool _eosAfterReply;
+
+    /// <summary>The optional slots and the <see cref="PromptSlots"/> value each one takes.</summary>
+    public static readonly IReadOnlyList<(string Slot, Func<PromptSlots, string?> Value)> OptionalSlots =
+    [
+        ("{video_title}", s => s.VideoTitle),
+        ("{video_description}", s => s.VideoDescription),
+        ("{comment_language}", s => s.CommentLanguage),
+    ];
 
     public string Instructions { get; }
     public string Template { get; }
@@ -52,11 +63,56 @@ public sealed class PromptTemplate
     }
 
     /// <summary>The generation prompt text (without BOS).</summary>
-    public string RenderPrompt(string comment) => _prefix.Replace("{comment}", comment, StringComparison.Ordinal).TrimEnd('\n');
+    public string RenderPrompt(string comment) => RenderPrompt(comment, PromptSlots.None);
+
+    // ── Optional slots (issue 14: video title, comment language) ─────────────────────────────────────
+    // The lead moves this into the shared prompt builder on merge: slots are filled before {comment},
+    // so a comment that contains "{video_title}" stays text.
+
+    /// <summary>The generation prompt text (without BOS) with the optional slots filled from <paramref name="slots"/>.</summary>
+    public string RenderPrompt(string comment, PromptSlots slots) =>
+        FillSlots(_prefix, slots).Replace("{comment}", comment, StringComparison.Ordinal).TrimEnd('\n');
+
+    /// <summary>Token ids of the generation prompt with the optional slots filled.</summary>
+    public int[] EncodePrompt(ITokenizer tokenizer, string comment, PromptSlots slots) => tokenizer.Encode(RenderPrompt(comment, slots), addSpecial: true);
+
+    /// <summary>Replaces each optional slot; drops every line that holds a slot without a value.</summary>
+    private static string FillSlots(string text, PromptSlots slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        if (!OptionalSlots.Any(o => text.Contains(o.Slot, StringComparison.Ordinal)))
+        {
+            return text;
+        }
+
+        var lines = new List<string>();
+        foreach (var line in text.Split('\n'))
+        {
+            var filled = line;
+            var keep = true;
+            foreach (var (slot, value) in OptionalSlots)
+            {
+                if (filled.Contains(slot, StringComparison.Ordinal))
+                {
+                    var v = value(slots);
+                    keep &= !string.IsNullOrWhiteSpace(v);
+                    filled = filled.Replace(slot, v, StringComparison.Ordinal);
+                }
+            }
+
+            if (keep)
+            {
+                lines.Add(filled);
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+    // ── end of optional slots ───────────────────────────────────────────────────────────────────────
 
     /// <summary>The full training text (without BOS/EOS).</summary>
     public string RenderExample(string comment, string reply)
-        => _prefix.Replace("{comment}", comment, StringComparison.Ordinal) + reply + _suffix;
+        => FillSlots(_prefix, PromptSlots.None).Replace("{comment}", comment, StringComparison.Ordinal) + reply + _suffix;
 
     /// <summary>Token ids of the generation prompt: BOS (per tokenizer config) + prompt.</summary>
     public int[] EncodePrompt(ITokenizer tokenizer, string comment) => tokenizer.Encode(RenderPrompt(comment), addSpecial: true);
@@ -70,9 +126,15 @@ public sealed class PromptTemplate
     {
         var ids = new List<int>(tokenizer.Encode(RenderExample(comment, reply), addSpecial: true));
         if (_eosAfterReply && (ids.Count == 0 || ids[^1] != tokenizer.EosId)) ids.Add(tokenizer.EosId);
-        int[] prompt = tokenizer.Encode(_prefix.Replace("{comment}", comment, StringComparison.Ordinal), addSpecial: true);
+        int[] prompt = tokenizer.Encode(FillSlots(_prefix, PromptSlots.None).Replace("{comment}", comment, StringComparison.Ordinal), addSpecial: true);
         int n = 0;
         while (n < prompt.Length && n < ids.Count && prompt[n] == ids[n]) n++;
         return (ids.ToArray(), n);
     }
+}
+
+/// <summary>Values of the template's optional slots; null or blank leaves the slot's line out.</summary>
+public sealed record PromptSlots(string? VideoTitle = null, string? VideoDescription = null, string? CommentLanguage = null)
+{
+    public static PromptSlots None { get; } = new();
 }

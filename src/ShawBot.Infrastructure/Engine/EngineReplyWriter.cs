@@ -31,7 +31,12 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
             Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
             MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
         };
-        int[] prompt = model.Template.EncodePrompt(model.Tokenizer, Neutralize(request.Text));
+        // Issue 14: the video title and the comment's language fill the template's optional slots.
+        var slots = new PromptSlots(
+            request.VideoTitle is { } title ? Neutralize(title) : null,
+            request.VideoDescription is { } description ? Neutralize(description) : null,
+            request.CommentLanguage);
+        int[] prompt = model.Template.EncodePrompt(model.Tokenizer, Neutralize(request.Text), slots);
         int budget = model.Generator.ContextTokens - sampling.MaxNewTokens;
         if (prompt.Length > budget)
         {

@@ -128,6 +128,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["ShawBot:Channel:ChannelId"] = sandbox.ChannelId,
             ["ShawBot:Store:DatabasePath"] = Path.Combine(options.StateDirectory, "shawbot.db"),
             ["ShawBot:YouTube:BaseUri"] = sandbox.BaseUri.ToString(),
+            ["ShawBot:YouTube:Auth"] = "none",
             ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.200",
             ["ShawBot:Poller:Interval"] = "00:00:01",
             ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",

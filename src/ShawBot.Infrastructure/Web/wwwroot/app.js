@@ -57,7 +57,7 @@ function card(item) {
       el("a", { class: "video", href: `https://www.youtube.com/watch?v=${encodeURIComponent(item.videoId)}`, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
       ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
-    item.flags.length ? el("div", { class: "flags", text: "⚠ " + item.flags.join(", ") }) : null,
+    item.flags.length ? el("ul", { class: "flags", "aria-label": "screening flags" }, ...item.flags.map((f) => el("li", { class: "flag", text: "⚠ " + f }))) : null,
     text,
     el("div", { class: "actions" }, approve, reject, regenerate, note),
     el("div", { class: "meta", text: `drafted by ${item.modelName} + adapter ${item.adapterVersion} · ${when(item.draftedAt)}` }));
@@ -132,6 +132,15 @@ function renderStatus(s) {
   const counts = Object.entries(s.queueSizes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(" · ");
   $("#counts").textContent = counts || "no comments yet";
   $("#active-adapter").textContent = s.activeAdapter || "none";
+  const quota = $("#quota");
+  quota.hidden = !s.quota;
+  if (s.quota) {
+    const paused = s.quota.pausedUntil;
+    quota.textContent = paused
+      ? `YouTube quota exceeded — paused until ${when(paused)}`
+      : `YouTube quota ${s.quota.spentToday} / ${s.quota.dailyBudget} today`;
+    quota.classList.toggle("paused", !!paused);
+  }
   $("#last-retrain").textContent = s.lastRetrainSummary ? `Last retrain ${when(s.lastRetrainAt)}: ${s.lastRetrainSummary}` : "";
 
   const button = $("#retrain");

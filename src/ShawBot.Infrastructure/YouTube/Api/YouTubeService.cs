@@ -22,11 +22,14 @@ public sealed class YouTubeService : BaseClientService
     {
         CommentThreads = new CommentThreadsResource(this);
         Comments = new CommentsResource(this);
+        Videos = new VideosResource(this);
     }
 
     public CommentThreadsResource CommentThreads { get; }
 
     public CommentsResource Comments { get; }
+
+    public VideosResource Videos { get; }
 
     public override string Name => "youtube";
 
