@@ -13,6 +13,13 @@ internal static class GenerateCommand
 {
     public const string SignOff = "–ShawGPT";
 
+    /// <summary>Tokens of context `generate` runs with.</summary>
+    public const int ContextTokens = 4096;
+
+    /// <summary>The plain message for a comment whose prompt does not fit the context; null when it fits.</summary>
+    public static string? TooLong(int promptTokens, int contextTokens) => promptTokens < contextTokens ? null
+        : $"the comment is too long: with the instructions it is {promptTokens} tokens, and the model's context holds {contextTokens - 1}; shorten the comment";
+
     public static Command Create()
     {
         var model = CommonOptions.Model();
@@ -25,7 +32,11 @@ internal static class GenerateCommand
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
         var topK = new Option<int>("--top-k") { Description = "sample from the k most likely tokens (0 = all)", DefaultValueFactory = _ => 0 };
         var topP = new Option<float>("--top-p") { Description = "sample from the smallest set with this much probability", DefaultValueFactory = _ => 1f };
-        var rep = new Option<float>("--repetition-penalty") { Description = "> 1 discourages repeating tokens", DefaultValueFactory = _ => 1f };
+        var rep = new Option<float>("--repetition-penalty")
+        {
+            Description = "> 1 discourages repeating tokens (default: the service's, ShawBot:Engine:RepetitionPenalty)",
+            DefaultValueFactory = _ => SamplingOptions.DraftRepetitionPenalty,
+        };
         var seed = new Option<ulong>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 42UL };
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
@@ -48,8 +59,14 @@ internal static class GenerateCommand
             var tokenizer = TokenizerLoader.Load(dir);
             LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
             double loadSeconds = sw.Elapsed.TotalSeconds;
-            var generator = new TextGenerator(llm, tokenizer, contextTokens: 4096);
+            var generator = new TextGenerator(llm, tokenizer, contextTokens: ContextTokens);
             int[] prompt = template.EncodePrompt(tokenizer, pr.GetValue(comment)!);
+            if (TooLong(prompt.Length, generator.ContextTokens) is { } tooLong)
+            {
+                Console.Error.WriteLine($"error: {tooLong}");
+                return Task.FromResult(1);
+            }
+
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt, sampling, lora, cut ? null : Console.Write, ct);
             string text = !cut ? result.Text

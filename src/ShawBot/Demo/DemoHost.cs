@@ -142,6 +142,11 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:System.Net.Http"] = "Warning",
         };
+        if (options.PromptsDirectory is { } promptFolder && File.Exists(Path.Combine(promptFolder, "screening.txt")))
+        {
+            s["ShawBot:Screening:RulesPath"] = Path.Combine(promptFolder, "screening.txt");
+        }
+
         if (usesEngine)
         {
             var model = Path.GetFullPath(options.ModelDirectory!);
