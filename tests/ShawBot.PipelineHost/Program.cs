@@ -15,6 +15,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Store:DatabasePath"] = arguments["db"],
     ["ShawBot:YouTube:BaseUri"] = arguments["base-uri"],
     ["ShawBot:YouTube:Auth"] = "none",
+    ["ShawBot:Screening:DetectLanguage"] = "false", // crash tests start many of these processes: no 200 MB model load each
     ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.020",
     ["ShawBot:YouTube:RequestTimeout"] = "00:00:05",
     ["ShawBot:Poller:Interval"] = "00:00:00.200",

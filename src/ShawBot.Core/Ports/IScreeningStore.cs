@@ -22,5 +22,8 @@ public sealed record DetectedLanguage(string IsoCode, string Name);
 /// <summary>Tells which language a text is in, among a configured set; null when it cannot tell reliably.</summary>
 public interface ILanguageDetector
 {
+    /// <summary>False while the detector's models still load; <see cref="Detect"/> answers null meanwhile (it never blocks).</summary>
+    bool IsReady { get; }
+
     DetectedLanguage? Detect(string text);
 }

@@ -21,6 +21,9 @@ public sealed partial class DraftScreening
     public const string YouTubeHeldForReview = "held for review by YouTube";
     public const string YouTubeLikelySpam = "likely spam (YouTube)";
 
+    /// <summary>Shown while the language models still load after a start: this draft's language was not checked.</summary>
+    public const string LanguageNotChecked = "language not checked (detector still loading)";
+
     /// <summary>Starts every skip reason that screening records.</summary>
     public const string SkipPrefix = "screening: ";
 
@@ -75,7 +78,19 @@ public sealed partial class DraftScreening
             Apply(o.YouTubeHeld, held);
         }
 
-        var language = o.DetectLanguage ? _detector?.Detect(screened.Text) : null;
+        DetectedLanguage? language = null;
+        if (o.DetectLanguage && _detector is not null)
+        {
+            if (_detector.IsReady)
+            {
+                language = _detector.Detect(screened.Text);
+            }
+            else
+            {
+                flags.Add(LanguageNotChecked);
+            }
+        }
+
         return new ScreeningVerdict(skip, flags, language);
     }
 

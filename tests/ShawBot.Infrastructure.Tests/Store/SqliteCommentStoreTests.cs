@@ -49,8 +49,8 @@ public sealed class SqliteCommentStoreTests : IDisposable
     [Fact]
     public async Task Migrations_run_once_and_the_database_is_in_WAL_mode()
     {
-        Assert.Equal(1, await _store.MigrateAsync());
-        Assert.Equal(1, await NewStore().MigrateAsync()); // a second start applies nothing new
+        Assert.Equal(2, await _store.MigrateAsync()); // 1: initial schema, 2: video catalog and screening
+        Assert.Equal(2, await NewStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
