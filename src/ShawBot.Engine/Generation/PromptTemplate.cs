@@ -17,7 +17,12 @@ public sealed class PromptTemplate
 {
     public const string InstructionsFile = "instructions.txt";
     public const string TemplateFile = "template.txt";
-    public const string DefaultTemplate = "<s>[INST] {instructions} \n{comment} \n[/INST]\n{reply}</s>";
+    /// <summary>
+    /// The reference fine-tune's layout plus two optional lines (video title, comment language); without
+    /// their values it renders exactly <c>&lt;s&gt;[INST] {instructions} \n{comment} \n[/INST]\n{reply}&lt;/s&gt;</c>.
+    /// </summary>
+    public const string DefaultTemplate =
+        "<s>[INST] {instructions} \nVideo: {video_title}\nThe comment is in {comment_language}; reply in {comment_language}.\n{comment} \n[/INST]\n{reply}</s>";
     private const string Bos = "<s>", Eos = "</s>";
 
     private readonly string _prefix;   // text before {reply}, with {instructions} filled in
