@@ -26,6 +26,9 @@ public sealed partial class Drafter : PipelineLoop
     private readonly IScreeningStore? _screeningStore;
     private readonly IVideoCatalog? _videos;
 
+    /// <summary>Drafts shown before the language models had loaded, checked once they have (this process only).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ReviewItem> _languageUnchecked = new();
+
     public Drafter(
         ICommentStore store,
         IReplyWriter writer,
@@ -63,6 +66,8 @@ public sealed partial class Drafter : PipelineLoop
                 await ShowAsync(channel, item with { Flags = flags }, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        await RecheckLanguagesAsync(options, cancellationToken).ConfigureAwait(false);
 
         var batch = await _store.ListByStateAsync(CommentState.New, options.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var tracked in batch)
@@ -137,6 +142,11 @@ public sealed partial class Drafter : PipelineLoop
                         await _screeningStore.SaveDraftFlagsAsync(draft.DraftId, flags, cancellationToken).ConfigureAwait(false);
                     }
 
+                    if (flags.Contains(DraftScreening.LanguageNotChecked))
+                    {
+                        _languageUnchecked.Enqueue(new ReviewItem(comment with { Text = screened.Text }, draft, flags));
+                    }
+
                     LogDrafted(Logger, comment.CommentId, draft.DraftId, draft.ModelName, draft.AdapterVersion);
                     foreach (var channel in _channels)
                     {
@@ -168,6 +178,30 @@ public sealed partial class Drafter : PipelineLoop
             giveUp ? CommentState.Skipped : CommentState.New,
             giveUp ? $"drafting failed {options.MaxAttempts} times: {failure}" : failure,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Once the language models are loaded: checks the drafts shown without the check, if still under review, and re-shows them.</summary>
+    private async Task RecheckLanguagesAsync(DrafterOptions options, CancellationToken cancellationToken)
+    {
+        while (_screening.LanguageReady && _languageUnchecked.TryDequeue(out var item))
+        {
+            var tracked = await _store.GetCommentAsync(item.Comment.CommentId, cancellationToken).ConfigureAwait(false);
+            if (tracked is not { State: CommentState.AwaitingReview } || tracked.CurrentDraftId != item.Draft.DraftId)
+            {
+                continue;
+            }
+
+            var flags = _screening.RecheckLanguage(item.Comment.Text, item.Draft.Text, options.SignOff, item.Flags);
+            if (_screeningStore is not null)
+            {
+                await _screeningStore.SaveDraftFlagsAsync(item.Draft.DraftId, flags, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var channel in _channels)
+            {
+                await ShowAsync(channel, new ReviewItem(tracked.Comment, item.Draft, flags), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Drafting → Skipped with <paramref name="reason"/> when it is non-null; true when skipped.</summary>

@@ -115,6 +115,21 @@ public sealed partial class DraftScreening
         return new ScreeningVerdict(o.LanguageMismatch == ScreeningAction.Skip ? SkipPrefix + reason : null, [reason], commentLanguage);
     }
 
+    /// <summary>True when a draft flagged <see cref="LanguageNotChecked"/> can be checked now.</summary>
+    public bool LanguageReady => _options.CurrentValue.DetectLanguage && _detector is { IsReady: true };
+
+    /// <summary>
+    /// The late language check of a draft made while the detector was loading: its flags without
+    /// <see cref="LanguageNotChecked"/>, plus a mismatch flag when the draft's language differs (a late
+    /// check only flags, whatever <see cref="ScreeningOptions.LanguageMismatch"/> says: the draft is already shown).
+    /// </summary>
+    public IReadOnlyList<string> RecheckLanguage(string commentText, string draftText, string signOff, IReadOnlyList<string> flags)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        var language = _detector?.Detect(commentText);
+        return [.. flags.Where(f => f != LanguageNotChecked), .. AfterDraft(draftText, language, signOff).Flags];
+    }
+
     /// <summary>The flag for YouTube's moderationStatus; null for published or unknown.</summary>
     public static string? YouTubeReason(string? moderationStatus) => moderationStatus switch
     {

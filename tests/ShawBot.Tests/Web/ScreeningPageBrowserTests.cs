@@ -53,6 +53,12 @@ public sealed class ScreeningPageBrowserTests(ITestOutputHelper output) : IAsync
         Assert.Contains("⚠ " + DraftScreening.YouTubeLikelySpam, heldChips.Select(t => t.Trim()));
         Assert.Contains(heldChips, t => t.Contains("spam: promo", StringComparison.Ordinal));
 
+        // Drafts shown while Lingua's models loaded are checked once they have: the chip goes, a mismatch shows.
+        await Assertions.Expect(crypto.Locator(".flags")).Not.ToContainTextAsync(DraftScreening.LanguageNotChecked, new() { Timeout = 90_000 });
+        var german = page.Locator("#queue .card", new() { HasText = "Top erklärt, vielen Dank!" });
+        await Assertions.Expect(german.Locator(".flags")).Not.ToContainTextAsync(DraftScreening.LanguageNotChecked, new() { Timeout = 30_000 });
+        Assert.Equal(chips.Where(c => c != "⚠ " + DraftScreening.LanguageNotChecked), (await crypto.Locator(".flags li.flag").AllInnerTextsAsync()).Select(t => t.Trim()));
+
         // Quota: units spent today, then YouTube says quotaExceeded and the header shows the pause.
         await Assertions.Expect(page.Locator("#quota")).ToContainTextAsync("YouTube quota ");
         Assert.DoesNotContain("paused", await page.Locator("#quota").InnerTextAsync(), StringComparison.Ordinal);
@@ -61,6 +67,7 @@ public sealed class ScreeningPageBrowserTests(ITestOutputHelper output) : IAsync
 
         if (Environment.GetEnvironmentVariable("SHAWBOT_SCREENSHOT_SCREENING") is { Length: > 0 } shot)
         {
+            await crypto.ScrollIntoViewIfNeededAsync();
             await page.ScreenshotAsync(new() { Path = shot, FullPage = false });
             output.WriteLine($"screenshot: {shot}");
         }

@@ -57,7 +57,7 @@ function card(item) {
       el("a", { class: "video", href: `https://www.youtube.com/watch?v=${encodeURIComponent(item.videoId)}`, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
       ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
-    item.flags.length ? el("ul", { class: "flags", "aria-label": "screening flags" }, ...item.flags.map((f) => el("li", { class: "flag", text: "⚠ " + f }))) : null,
+    flagList(item.flags),
     text,
     el("div", { class: "actions" }, approve, reject, regenerate, note),
     el("div", { class: "meta", text: `drafted by ${item.modelName} + adapter ${item.adapterVersion} · ${when(item.draftedAt)}` }));
@@ -83,6 +83,12 @@ function card(item) {
   return node;
 }
 
+// Screening flags as chips; an empty list stays in the DOM so that a later check can fill it.
+function flagList(flags) {
+  return el("ul", { class: "flags", "aria-label": "screening flags", "data-flags": JSON.stringify(flags) },
+    ...flags.map((f) => el("li", { class: "flag", text: "⚠ " + f })));
+}
+
 function renderQueue(items) {
   const queue = $("#queue");
   const keep = new Set(items.map((i) => i.draftId));
@@ -90,7 +96,12 @@ function renderQueue(items) {
     if (!keep.has(id)) { node.remove(); state.cards.delete(id); }
   }
   for (const item of items) {
-    if (!state.cards.has(item.draftId)) {
+    const existing = state.cards.get(item.draftId);
+    const flags = existing?.querySelector(".flags");
+    if (flags && flags.getAttribute("data-flags") !== JSON.stringify(item.flags)) {
+      flags.replaceWith(flagList(item.flags)); // only the chips: the draft being edited is left alone
+    }
+    if (!existing) {
       const node = card(item);
       state.cards.set(item.draftId, node);
       queue.append(node);
