@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Lingua;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Screening;
@@ -30,7 +31,7 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
     private readonly LanguageDetector _detector;
     private readonly double _minConfidence;
 
-    public LinguaLanguageDetector(IOptions<ScreeningOptions> options)
+    public LinguaLanguageDetector(IOptions<ScreeningOptions> options, ILogger<LinguaLanguageDetector>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Languages = ParseLanguages(options.Value.Languages);
@@ -40,6 +41,12 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
             ? WarmUps.GetOrAdd(string.Join(',', Languages.Order()), _ => new Lazy<Task>(() => Task.Factory.StartNew(
                 WarmUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).Value
             : Task.CompletedTask;
+        if (logger is not null)
+        {
+            // A model folder missing from a deployment leaves every draft "not checked": say why, once per detector.
+            Loaded.ContinueWith(t => logger.LogError(t.Exception, "Lingua could not load its language models; drafts stay \"language not checked\""),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
     }
 
     public IReadOnlyList<Language> Languages { get; }
