@@ -16,17 +16,10 @@ public sealed class VideosResource
     public ListRequest List(Repeatable<string> part) => new(_service, part);
 
     /// <summary>GET youtube/v3/videos (quota: 1 unit for up to 50 ids).</summary>
-    public sealed class ListRequest : YouTubeBaseServiceRequest<VideoListResponse>
+    public sealed class ListRequest : YouTubeListRequest<VideoListResponse>
     {
         public ListRequest(IClientService service, Repeatable<string> part)
-            : base(service)
-        {
-            Part = part;
-            InitParameters();
-        }
-
-        [RequestParameter("part", RequestParameterType.Query)]
-        public Repeatable<string> Part { get; private set; }
+            : base(service, part) => InitParameters();
 
         /// <summary>Comma-separated video ids, at most 50.</summary>
         [RequestParameter("id", RequestParameterType.Query)]
@@ -35,16 +28,11 @@ public sealed class VideosResource
         [RequestParameter("maxResults", RequestParameterType.Query)]
         public long? MaxResults { get; set; }
 
-        public override string MethodName => "list";
-
-        public override string HttpMethod => "GET";
-
         public override string RestPath => "youtube/v3/videos";
 
         protected override void InitParameters()
         {
             base.InitParameters();
-            AddQuery("part", required: true);
             AddQuery("id");
             AddQuery("maxResults");
         }

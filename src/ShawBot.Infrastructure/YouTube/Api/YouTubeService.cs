@@ -80,3 +80,23 @@ public abstract class YouTubeBaseServiceRequest<TResponse> : ClientServiceReques
     protected void AddQuery(string name, string? defaultValue = null, bool required = false) =>
         RequestParameters.Add(name, new Parameter { Name = name, IsRequired = required, ParameterType = "query", DefaultValue = defaultValue });
 }
+
+/// <summary>A GET request of a resource's list method, with the required part parameter (videos.list).</summary>
+public abstract class YouTubeListRequest<TResponse> : YouTubeBaseServiceRequest<TResponse>
+{
+    protected YouTubeListRequest(IClientService service, Repeatable<string> part)
+        : base(service) => Part = part;
+
+    [RequestParameter("part", RequestParameterType.Query)]
+    public Repeatable<string> Part { get; private set; }
+
+    public override string MethodName => "list";
+
+    public override string HttpMethod => "GET";
+
+    protected override void InitParameters()
+    {
+        base.InitParameters();
+        AddQuery("part", required: true);
+    }
+}
