@@ -53,7 +53,7 @@ public sealed class SqliteCommentStoreTests : IDisposable
         Assert.Equal(2, await NewStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
-        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(2L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));
     }
 
