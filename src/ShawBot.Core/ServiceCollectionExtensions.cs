@@ -6,6 +6,7 @@ using ShawBot.Core.Options;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Sources;
+using ShawBot.Core.Screening;
 
 namespace ShawBot.Core;
 
@@ -24,10 +25,12 @@ public static class ServiceCollectionExtensions
         services.AddValidatedOptions<DrafterOptions>(configuration, DrafterOptions.Section);
         services.AddValidatedOptions<PublisherOptions>(configuration, PublisherOptions.Section);
         services.AddValidatedOptions<LoopBackoffOptions>(configuration, LoopBackoffOptions.Section);
+        services.AddValidatedOptions<ScreeningOptions>(configuration, ScreeningOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineSignals>();
         services.TryAddSingleton<QuotaGate>();
+        services.TryAddSingleton<DraftScreening>();
         services.TryAddSingleton<ModerationService>();
         services.TryAddSingleton<Poller>();
         services.TryAddSingleton<Drafter>();

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Pipeline;
 using ShawBot.Infrastructure.Auth;
+using ShawBot.Infrastructure.Screening;
 using ShawBot.Infrastructure.Store;
 using ShawBot.Infrastructure.YouTube;
 
@@ -15,8 +17,8 @@ namespace ShawBot.Infrastructure;
 public static class InfrastructureServiceCollectionExtensions
 {
     /// <summary>
-    /// SQLite store (migrated on start), YouTube client (sandbox when ShawBot:YouTube:BaseUri is set; OAuth
-    /// credential from the stored refresh token when ClientSecretsPath is set), comment source and publisher.
+    /// SQLite store (migrated on start), YouTube client (OAuth credential from the stored refresh token when
+    /// ShawBot:YouTube:Auth=oauth; none for a loopback sandbox), comment source, publisher and videos.list.
     /// </summary>
     public static IServiceCollection AddShawBotInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,13 +27,16 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddCommentStore<SqliteCommentStore>();
+        services.TryAddSingleton<IVideoCatalog, SqliteVideoCatalog>();
+        services.TryAddSingleton<IScreeningStore, SqliteScreeningStore>();
+        services.TryAddSingleton<ILanguageDetector, LinguaLanguageDetector>();
         services.AddHostedService<StoreMigrationService>();
 
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<YouTubeOptions>>();
             IConfigurableHttpClientInitializer? credential = null;
-            if (options.Value.ClientSecretsPath is { Length: > 0 } secrets)
+            if (options.Value.Auth == YouTubeOptions.OAuth && options.Value.ClientSecretsPath is { Length: > 0 } secrets)
             {
                 // Reads a local file; no network until the first call refreshes the access token.
                 credential = YouTubeCredentials.LoadAsync(secrets, options.Value.TokenDirectory, CancellationToken.None).GetAwaiter().GetResult()
@@ -42,6 +47,8 @@ public static class InfrastructureServiceCollectionExtensions
         });
         services.TryAddSingleton<ICommentSource, YouTubeCommentSource>();
         services.TryAddSingleton<IReplyPublisher, YouTubeReplyPublisher>();
+        services.TryAddSingleton<IVideoSource, YouTubeVideoSource>();
+        services.TryAddSingleton<VideoTitleResolver>();
         return services;
     }
 

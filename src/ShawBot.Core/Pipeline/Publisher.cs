@@ -65,7 +65,7 @@ public sealed partial class Publisher : PipelineLoop
         {
             foreach (var tracked in await _comments.ListByStateAsync(state, options.BatchSize, cancellationToken).ConfigureAwait(false))
             {
-                if (TargetOf(tracked.Comment) is not { } target || (target.PostCharge is not null && _quota.IsPaused))
+                if (TargetOf(tracked.Comment) is not { } target || (target.PostCharge is not null && _quota.CheckPaused()))
                 {
                     continue;
                 }
@@ -98,7 +98,7 @@ public sealed partial class Publisher : PipelineLoop
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             return false;
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.Permanent)
@@ -148,7 +148,7 @@ public sealed partial class Publisher : PipelineLoop
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             await _comments.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, ex.Reason, CancellationToken.None).ConfigureAwait(false);
             return;
         }

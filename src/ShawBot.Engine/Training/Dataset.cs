@@ -6,8 +6,12 @@ using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Engine.Training;
 
-/// <summary>One curated comment → reply pair.</summary>
-public sealed record ReplyExample(string Comment, string Reply);
+/// <summary>One curated comment → reply pair, with the video title its draft was prompted with (when known).</summary>
+public sealed record ReplyExample(string Comment, string Reply, string? VideoTitle = null)
+{
+    /// <summary>The prompt slots of this example: the same ones drafting fills for its comment.</summary>
+    public PromptSlots Slots() => new(Comment, VideoTitle);
+}
 
 /// <summary>An example as tokens; the first PromptLength of them are prompt.</summary>
 public sealed record EncodedExample(int[] Ids, int PromptLength);
@@ -76,7 +80,7 @@ public static class ReplyDataset
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(prompt);
-        var (ids, promptLength) = prompt.BuildExample(new PromptSlots(e.Comment), e.Reply);
+        var (ids, promptLength) = prompt.BuildExample(e.Slots(), e.Reply);
         if (ids.Length <= maxLength) return new EncodedExample(ids, promptLength);
         int reply = Math.Min(ids.Length - promptLength, maxLength - 16);
         int keepPrompt = maxLength - reply;                       // includes BOS

@@ -46,7 +46,7 @@ public sealed class EngineOptions
     public int TopK { get; set; }
 
     [Range(0.5, 3.0)]
-    public double RepetitionPenalty { get; set; } = 1.1;
+    public double RepetitionPenalty { get; set; } = ShawBot.Engine.Generation.SamplingOptions.DraftRepetitionPenalty;
 
     public long Seed { get; set; } = 42;
 

@@ -27,7 +27,7 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
             Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
             MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
         };
-        var prompt = model.Prompt.Build(new PromptSlots(request.Text), model.Generator.ContextTokens - sampling.MaxNewTokens);
+        var prompt = model.Prompt.Build(new PromptSlots(request.Text, request.VideoTitle, request.VideoDescription, request.CommentLanguage), model.Generator.ContextTokens - sampling.MaxNewTokens);
         if (prompt.ContainedMarkers)
             logger.LogInformation("Comment {CommentId} held the prompt template's markers; they were neutralised before drafting", request.CommentId);
         var result = model.Generator.Generate(prompt.Ids, sampling, adapter, null, ct);

@@ -169,7 +169,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Prompt.Build(new PromptSlots(ex.Comment), generator.ContextTokens - sampling.MaxNewTokens).Ids;
+            int[] prompt = model.Prompt.Build(new PromptSlots(ex.Comment, ex.VideoTitle), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

@@ -113,5 +113,26 @@ internal static class Migrations
                 PRIMARY KEY (comment_id, part)
             );
             """),
+        (3, "video catalog and screening", """
+            -- videos.list results: fetched once per video; an empty title marks a video YouTube did not return.
+            CREATE TABLE videos (
+                video_id    TEXT PRIMARY KEY,
+                title       TEXT NOT NULL,
+                description TEXT,
+                fetched_at  TEXT NOT NULL
+            );
+
+            -- YouTube's own moderationStatus (heldForReview, likelySpam) of a comment, for screening.
+            CREATE TABLE comment_youtube_status (
+                comment_id TEXT PRIMARY KEY REFERENCES comments (comment_id),
+                status     TEXT NOT NULL
+            );
+
+            -- The screening flags shown with a draft, one per line.
+            CREATE TABLE draft_flags (
+                draft_id INTEGER PRIMARY KEY REFERENCES drafts (draft_id),
+                flags    TEXT NOT NULL
+            );
+            """),
     ];
 }

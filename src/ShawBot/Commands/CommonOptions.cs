@@ -40,6 +40,24 @@ internal static class CommonOptions
     public static LocalModel LoadModel(ParseResult pr, Option<DirectoryInfo> model, Option<string> quantize, Option<bool> doubleQuant, Option<DirectoryInfo?>? adapter = null)
         => LocalModel.Load(new LocalModelSpec(pr.GetValue(model)!.FullName, pr.GetValue(quantize)!, pr.GetValue(doubleQuant), adapter is null ? null : pr.GetValue(adapter)?.FullName));
 
+    /// <summary>The exception's message for a person: without the " (Parameter 'x')" that ArgumentException appends.</summary>
+    public static string PlainMessage(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            var suffix = $" (Parameter '{name}')";
+            var at = message.IndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                message = message.Remove(at, suffix.Length);
+            }
+        }
+
+        return message.ReplaceLineEndings(" ");
+    }
+
     /// <summary>Runs a command body, turning expected failures (bad files, bad options) into one red line and exit code 1.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
@@ -48,7 +66,7 @@ internal static class CommonOptions
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException
                                        or UnauthorizedAccessException or NotSupportedException or KeyNotFoundException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {PlainMessage(e)}");
             return 1;
         }
     }

@@ -152,6 +152,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["ShawBot:Channel:ChannelId"] = sandbox.ChannelId,
             ["ShawBot:Store:DatabasePath"] = Path.Combine(options.StateDirectory, "shawbot.db"),
             ["ShawBot:YouTube:BaseUri"] = sandbox.BaseUri.ToString(),
+            ["ShawBot:YouTube:Auth"] = "none",
             ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.200",
             ["ShawBot:Poller:Interval"] = "00:00:01",
             ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
@@ -165,6 +166,11 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:System.Net.Http"] = "Warning",
         };
+        if (options.PromptsDirectory is { } promptFolder && File.Exists(Path.Combine(promptFolder, "screening.txt")))
+        {
+            s["ShawBot:Screening:RulesPath"] = Path.Combine(promptFolder, "screening.txt");
+        }
+
         if (usesEngine)
         {
             var model = Path.GetFullPath(options.ModelDirectory!);

@@ -49,13 +49,14 @@ public sealed class SqliteCommentStoreTests : IDisposable
     [Fact]
     public async Task Migrations_run_once_and_the_database_is_in_WAL_mode()
     {
-        const int latest = 2; // 1 initial schema, 2 reply_parts
+        const int latest = 3; // 1 initial schema, 2 reply_parts, 3 video catalog and screening
         Assert.Equal(latest, await _store.MigrateAsync());
         Assert.Equal(latest, await NewStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
         Assert.Equal((long)latest, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'reply_parts';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'draft_flags';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));
     }
 

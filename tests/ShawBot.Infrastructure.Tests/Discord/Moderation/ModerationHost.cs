@@ -68,6 +68,9 @@ internal sealed class ModerationHost : IAsyncDisposable
             ["ShawBot:Loops:InitialBackoff"] = "00:00:00.100",
             ["ShawBot:Store:DatabasePath"] = db,
             ["ShawBot:YouTube:BaseUri"] = youTube.BaseUri.ToString(),
+            ["ShawBot:YouTube:Auth"] = "none",
+            // Drafts made while Lingua loads are re-shown (a message edit) once it has: off, so edit counts stay exact.
+            ["ShawBot:Screening:DetectLanguage"] = "false",
             ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.050",
             ["ShawBot:Discord:BotToken"] = discord.Options.Token,
             ["ShawBot:Discord:ApplicationId"] = discord.Options.ApplicationId.ToString(CultureInfo.InvariantCulture),
