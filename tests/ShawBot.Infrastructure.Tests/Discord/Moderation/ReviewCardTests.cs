@@ -19,7 +19,7 @@ public sealed class ReviewCardTests
         var card = ReviewMessages.Review(new ReviewItem(comment, draft, flags));
 
         var embed = card.Embeds![0];
-        Assert.Equal("Fine-tuning LLMs with QLoRA", embed.Title);
+        Assert.Equal("▶️ YouTube · Fine-tuning LLMs with QLoRA", embed.Title); // the source, then the video title
         var field = Assert.Single(embed.Fields!);
         Assert.Equal("⚠️ Flags", field.Name);
         Assert.Equal("spam: link (“link in bio”); spam: money (“Turn $100”); spam: crypto (“trading signals”); likely spam (YouTube)", field.Value);
