@@ -9,16 +9,20 @@ namespace ShawBot.Engine.Generation;
 /// <param name="Comment">The viewer's comment, filled into {comment}.</param>
 public sealed record PromptSlots(string Comment)
 {
+    /// <summary>Voice memory's past replies to similar comments, filled into {examples} ("" = none; see Retrieval.VoiceMemory).</summary>
+    public string Examples { get; init; } = "";
+
     /// <summary>Each slot's placeholder with its value.</summary>
     public IEnumerable<(string Placeholder, string Value)> Values()
     {
         yield return ("{comment}", Comment);
+        yield return ("{examples}", Examples);
     }
 
     /// <summary>The same slots with <paramref name="transform"/> applied to every value.</summary>
     public PromptSlots Map(Func<string, string> transform)
     {
         ArgumentNullException.ThrowIfNull(transform);
-        return this with { Comment = transform(Comment) };
+        return this with { Comment = transform(Comment), Examples = transform(Examples) };
     }
 }

@@ -67,9 +67,9 @@ public sealed class PromptTemplate
     /// <summary>The text before {reply} with every slot filled in (each slot value as given: callers neutralise first).</summary>
     private string Fill(PromptSlots slots)
     {
-        string text = _prefix;
-        foreach (var (placeholder, value) in slots.Values()) text = text.Replace(placeholder, value, StringComparison.Ordinal);
-        return text;
+        // One pass over the template, so a value holding another slot's placeholder ("{examples}" in a comment) stays text.
+        var values = slots.Values().ToDictionary(v => v.Placeholder, v => v.Value, StringComparer.Ordinal);
+        return System.Text.RegularExpressions.Regex.Replace(_prefix, string.Join('|', values.Keys.Select(System.Text.RegularExpressions.Regex.Escape)), m => values[m.Value]);
     }
 
     /// <summary>The fixed text of the template: everything but the slot placeholders and the instructions (where its markers live).</summary>

@@ -14,6 +14,7 @@ public static class EngineServiceCollectionExtensions
     {
         services.AddValidatedOptions<EngineOptions>(configuration, EngineOptions.Section);
         services.TryAddSingleton<LanguageModel>();
+        services.TryAddSingleton<VoiceMemorySource>();
         services.RemoveAll<IReplyWriter>();
         services.AddSingleton<IReplyWriter, EngineReplyWriter>();
         services.AddHostedService<ModelWarmup>();

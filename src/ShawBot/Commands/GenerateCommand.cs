@@ -2,6 +2,8 @@ using System.CommandLine;
 using ShawBot.Core.Options;
 using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Retrieval;
+using ShawBot.Engine.Training;
 
 namespace ShawBot.Cli.Commands;
 
@@ -25,9 +27,11 @@ internal static class GenerateCommand
         var rep = new Option<float>("--repetition-penalty") { Description = "> 1 discourages repeating tokens", DefaultValueFactory = _ => 1f };
         var seed = new Option<ulong>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 42UL };
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
+        var voice = new VoiceMemoryCli();
+        var examplesFrom = new Option<FileInfo?>("--examples-from") { Description = "voice memory: JSONL of {\"comment\", \"reply\"} to retrieve examples from for {examples} (its held-out lines are left out)" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, voice.Count, voice.Budget, examplesFrom,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -43,7 +47,10 @@ internal static class GenerateCommand
             var (llm, lora) = (local.Model, local.Adapter);
             var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: 4096);
             // The prompt the service would draft from: markers neutralised, truncated to leave room for the reply.
-            var prompt = new ReplyPrompt(template, local.Tokenizer).Build(new PromptSlots(pr.GetValue(comment)!), generator.ContextTokens - sampling.MaxNewTokens);
+            var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
+            var memory = pr.GetValue(examplesFrom) is { } pool
+                ? new VoiceMemory(HeldOutSplit.Load(pool.FullName, DataPart.Train).Select(e => (e.Comment, e.Reply)), replyPrompt, voice.Options(pr)) : null;
+            var prompt = replyPrompt.Build(VoiceMemory.Slots(memory, pr.GetValue(comment)!), generator.ContextTokens - sampling.MaxNewTokens);
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt.Ids, sampling, lora, cut ? null : Console.Write, ct);
             string text = !cut ? result.Text
