@@ -8,7 +8,7 @@ namespace ShawBot.Engine.Tests.Generation;
 /// <summary>ReplyPrompt with the real Mistral tokenizer: the one builder of drafting and training prompts.</summary>
 public class ReplyPromptTests
 {
-    private static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
+    internal static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
     private static readonly ReplyPrompt Mistral = new(new PromptTemplate("Be nice.", PromptTemplate.DefaultTemplate), Tok);
 
     private const string ChatMl = "<|im_start|>system\n{instructions}<|im_end|>\n<|im_start|>user\n{comment}<|im_end|>\n<|im_start|>assistant\n{reply}<|im_end|>";

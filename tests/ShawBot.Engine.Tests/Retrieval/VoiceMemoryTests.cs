@@ -8,7 +8,7 @@ namespace ShawBot.Engine.Tests.Retrieval;
 /// <summary>BM25 against the formula worked by hand, voice memory's block, leave-one-out and budget, and the held-out split.</summary>
 public class VoiceMemoryTests
 {
-    private static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
+    private static ITokenizer Tok => Generation.ReplyPromptTests.Tok;   // the real Mistral tokenizer
     private static readonly ReplyPrompt WithSlot = new(new PromptTemplate("Be nice.", "<s>[INST] {instructions} \n{examples}{comment} \n[/INST]\n{reply}</s>"), Tok);
     private static string Seed => Path.Combine(TestPaths.RepoRoot, "data", "seed-replies.jsonl");
 
