@@ -52,7 +52,7 @@ public sealed class VoiceMemoryRetrainTests
             Assert.StartsWith(VoiceMemory.Header, slots.Examples);
             Assert.Equal(3, slots.Examples.Split("\nReply: ").Length - 1);
             Assert.DoesNotContain($"Comment: {e.Comment}\n", slots.Examples);
-            foreach (string h in heldOut) Assert.DoesNotContain(h, slots.Examples);
+            foreach (string held in heldOut) Assert.DoesNotContain(held, slots.Examples);
         }
     }
 
