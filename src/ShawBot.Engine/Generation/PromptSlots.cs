@@ -12,6 +12,9 @@ namespace ShawBot.Engine.Generation;
 /// <param name="CommentLanguage">{comment_language}: the comment's language, e.g. "German" (optional).</param>
 public sealed record PromptSlots(string Comment, string? VideoTitle = null, string? VideoDescription = null, string? CommentLanguage = null)
 {
+    /// <summary>Voice memory's past replies to similar comments, filled into {examples} ("" = none; see Retrieval.VoiceMemory).</summary>
+    public string Examples { get; init; } = "";
+
     /// <summary>
     /// Slots that may be absent: a template line that holds one without a value is left out whole, so an
     /// unknown title or language costs no tokens and leaves the reference layout unchanged.
@@ -28,6 +31,7 @@ public sealed record PromptSlots(string Comment, string? VideoTitle = null, stri
         yield return ("{video_description}", VideoDescription ?? "");
         yield return ("{comment_language}", CommentLanguage ?? "");
         yield return ("{comment}", Comment);
+        yield return ("{examples}", Examples);
     }
 
     /// <summary>The same slots with <paramref name="transform"/> applied to every value present.</summary>
@@ -37,6 +41,6 @@ public sealed record PromptSlots(string Comment, string? VideoTitle = null, stri
         return new PromptSlots(transform(Comment),
             VideoTitle is null ? null : transform(VideoTitle),
             VideoDescription is null ? null : transform(VideoDescription),
-            CommentLanguage is null ? null : transform(CommentLanguage));
+            CommentLanguage is null ? null : transform(CommentLanguage)) { Examples = transform(Examples) };
     }
 }

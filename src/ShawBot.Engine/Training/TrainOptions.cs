@@ -1,4 +1,5 @@
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Retrieval;
 
 namespace ShawBot.Engine.Training;
 
@@ -27,6 +28,8 @@ public sealed record TrainOptions
     public ulong Seed { get; init; } = 42;
     /// <summary>Stop after this many optimizer steps (0 = run all epochs); for tests and quick runs.</summary>
     public int MaxSteps { get; init; }
+    /// <summary>Voice memory's k and token budget, used when the template has {examples} (see <see cref="Trainer.MemoryOf"/>).</summary>
+    public VoiceMemoryOptions VoiceMemory { get; init; } = new();
 
     public void Validate()
     {
@@ -38,6 +41,7 @@ public sealed record TrainOptions
         if (MaxLength < 32) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "max length must be ≥ 32");
         if (EvalFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(EvalFraction), EvalFraction, "eval fraction must be in [0, 1)");
         Lora.Validate("training options");
+        VoiceMemory.Validate();
     }
 
     /// <summary>HF's schedules: linear warmup over WarmupSteps, then constant, cosine or linear decay to 0 (step is 0-based).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
+using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Engine.Training;
@@ -30,8 +31,23 @@ public sealed class Trainer
         _o.Validate();
     }
 
-    public List<EncodedExample> Encode(IEnumerable<ReplyExample> examples) =>
-        examples.Select(e => ReplyDataset.Encode(e, _template, _tokenizer, _o.MaxLength)).ToList();
+    /// <param name="memory">Voice memory for {examples} (<see cref="MemoryOf"/> the training split); null: none.</param>
+    public List<EncodedExample> Encode(IEnumerable<ReplyExample> examples, VoiceMemory? memory = null)
+    {
+        var prompt = new ReplyPrompt(_template, _tokenizer);
+        return examples.Select(e => ReplyDataset.Encode(e, prompt, _o.MaxLength, memory)).ToList();
+    }
+
+    /// <summary>
+    /// Voice memory over <paramref name="pool"/> (the training split: training examples retrieve
+    /// from it leave-one-out, eval examples and drafts retrieve from it as from any curated set);
+    /// null when the template has no {examples} slot or <see cref="TrainOptions.VoiceMemory"/> has k = 0.
+    /// </summary>
+    public VoiceMemory? MemoryOf(IEnumerable<ReplyExample> pool)
+    {
+        var memory = new VoiceMemory(pool.Select(e => (e.Comment, e.Reply)), new ReplyPrompt(_template, _tokenizer), _o.VoiceMemory);
+        return memory.Enabled ? memory : null;
+    }
 
     /// <summary>Token-weighted mean loss of an adapter (null: the base) over examples.</summary>
     public double Evaluate(LoraAdapter? adapter, IReadOnlyList<EncodedExample> examples, CancellationToken ct = default)
@@ -67,8 +83,9 @@ public sealed class Trainer
     {
         if (train.Count == 0) throw new ArgumentException("no training examples", nameof(train));
         Directory.CreateDirectory(outDir);
-        var trainSet = Encode(train);
-        var evalSet = Encode(eval);
+        var memory = MemoryOf(train);
+        var trainSet = Encode(train, memory);
+        var evalSet = Encode(eval, memory);
         int maxT = Math.Max(trainSet.Max(e => e.Ids.Length), evalSet.Count == 0 ? 0 : evalSet.Max(e => e.Ids.Length));
         int microPerEpoch = (trainSet.Count + _o.BatchSize - 1) / _o.BatchSize;
         int stepsPerEpoch = (microPerEpoch + _o.GradientAccumulation - 1) / _o.GradientAccumulation;

@@ -50,6 +50,17 @@ public sealed class EngineOptions
 
     public long Seed { get; set; } = 42;
 
+    /// <summary>Voice memory: at most this many past replies to similar comments in {examples} (0 = off; a template without {examples} is off too).</summary>
+    [Range(0, 32)]
+    public int Examples { get; set; } = 3;
+
+    /// <summary>Voice memory: the examples block is at most this many tokens.</summary>
+    [Range(16, 8192)]
+    public int ExamplesTokenBudget { get; set; } = 320;
+
+    /// <summary>The voice-memory settings drafting and retraining share.</summary>
+    public ShawBot.Engine.Retrieval.VoiceMemoryOptions VoiceMemory() => new() { Count = Examples, TokenBudget = ExamplesTokenBudget };
+
     /// <summary>Generation stops once the sign-off has been written.</summary>
     public string SignOff { get; set; } = Core.Options.DrafterOptions.DefaultSignOff;
 }

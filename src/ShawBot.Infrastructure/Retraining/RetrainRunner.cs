@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
@@ -48,7 +49,8 @@ public sealed class RetrainRunner(
         registry.CleanUpIncomplete();
 
         var curated = await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false);
-        var seed = o.SeedDataPath is { Length: > 0 } seedPath ? ReplyDataset.LoadJsonl(seedPath) : [];
+        // The seed file's held-out lines (HeldOutSplit) are never trained on.
+        var seed = o.SeedDataPath is { Length: > 0 } seedPath ? HeldOutSplit.Load(seedPath, DataPart.Train) : [];
         var dataset = RetrainDataset.Build(curated, seed, o.EvalFraction);
         var latest = registry.Latest;
         var previousIds = latest is null ? new HashSet<string>() : registry.DatasetIds(latest);
@@ -60,7 +62,7 @@ public sealed class RetrainRunner(
 
         // Touching Model loads the base once (a no-op when the service already loaded it).
         var llm = model.Model;
-        var trainOptions = o.ToTrainOptions(model.Name);
+        var trainOptions = o.ToTrainOptions(model.Name) with { VoiceMemory = model.Options.VoiceMemory() };
         var trainer = new Trainer(llm, model.Tokenizer, model.Prompt.Template, trainOptions);
         var (compareWith, compareName) = AdapterToCompare();
         logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
@@ -139,10 +141,11 @@ public sealed class RetrainRunner(
 
         if (!result.Completed) return null;
         var candidate = PeftAdapterFiles.Load(work, model.Model.Config, "candidate");
-        var evalSet = trainer.Encode(eval);
+        var memory = trainer.MemoryOf(train);   // the prompts Train built: examples from the training split
+        var evalSet = trainer.Encode(eval, memory);
         double newLoss = trainer.Evaluate(candidate, evalSet, ct);
         double comparedLoss = trainer.Evaluate(compareWith, evalSet, ct);
-        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
+        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, memory, candidate, compareWith, ct));
 
         TrainResult TrainFresh()
         {
@@ -153,7 +156,7 @@ public sealed class RetrainRunner(
         }
     }
 
-    private List<SampleReply> Samples(RetrainDataset dataset, LoraAdapter candidate, LoraAdapter? current, CancellationToken ct)
+    private List<SampleReply> Samples(RetrainDataset dataset, VoiceMemory? memory, LoraAdapter candidate, LoraAdapter? current, CancellationToken ct)
     {
         var o = options.Value;
         var e = model.Options;
@@ -169,7 +172,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Prompt.Build(new PromptSlots(ex.Comment, ex.VideoTitle), generator.ContextTokens - sampling.MaxNewTokens).Ids;
+            int[] prompt = model.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

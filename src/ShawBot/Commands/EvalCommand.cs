@@ -15,21 +15,27 @@ internal static class EvalCommand
         var doubleQuant = CommonOptions.DoubleQuant();
         var data = new Option<FileInfo>("--data") { Description = "JSONL file of {\"comment\": ..., \"reply\": ...} pairs", Required = true };
         var maxLen = new Option<int>("--max-length") { DefaultValueFactory = _ => 512, Description = "truncate examples to this many tokens, keeping the reply" };
+        var voice = new VoiceMemoryCli();
         var cmd = new Command("eval", "Mean loss per reply token and perplexity of a model, with or without an adapter, on a dataset.")
         {
             model, adapter, data, prompts, quantize, doubleQuant, maxLen,
         };
+        foreach (var o in voice.All) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
             var lora = local.Adapter;
-            var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora };
+            var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora, VoiceMemory = voice.Options(pr) };
             // Trainer.Encode builds each example with ReplyPrompt: the prompts eval scores are the ones the service drafts from.
             var trainer = new Trainer(local.Model, local.Tokenizer, CommonOptions.LoadPrompts(pr.GetValue(prompts)), options);
-            var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
-            var encoded = trainer.Encode(examples);
+            string path = pr.GetValue(data)!.FullName;
+            var part = voice.Part(pr);
+            var examples = HeldOutSplit.Load(path, part);
+            // Voice memory retrieves from what training saw: the training lines for --split held-out, else the evaluated lines (leave-one-out).
+            var memory = trainer.MemoryOf(part == DataPart.HeldOut ? HeldOutSplit.Load(path, DataPart.Train) : examples);
+            var encoded = trainer.Encode(examples, memory);
             double loss = trainer.Evaluate(lora, encoded, ct);
-            Console.WriteLine($"{{\"examples\": {examples.Count}, \"loss\": {loss:0.00000}, \"perplexity\": {Math.Exp(loss):0.000}, \"adapter\": \"{lora?.Version ?? "none"}\"}}");
+            Console.WriteLine($"{{\"examples\": {examples.Count}, \"reply_tokens\": {encoded.Sum(e => e.Ids.Length - e.PromptLength)}, \"voice_memory\": {(memory is null ? "false" : "true")}, \"loss\": {loss:0.00000}, \"perplexity\": {Math.Exp(loss):0.000}, \"adapter\": \"{lora?.Version ?? "none"}\"}}");
             return Task.FromResult(0);
         }));
         return cmd;

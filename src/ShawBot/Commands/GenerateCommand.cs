@@ -2,6 +2,8 @@ using System.CommandLine;
 using ShawBot.Core.Options;
 using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Retrieval;
+using ShawBot.Engine.Training;
 
 namespace ShawBot.Cli.Commands;
 
@@ -36,9 +38,11 @@ internal static class GenerateCommand
         };
         var seed = new Option<ulong>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 42UL };
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
+        var voice = new VoiceMemoryCli();
+        var examplesFrom = new Option<FileInfo?>("--examples-from") { Description = "voice memory: JSONL of {\"comment\", \"reply\"} to retrieve examples from for {examples} (its held-out lines are left out)" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, voice.Count, voice.Budget, examplesFrom,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -53,9 +57,12 @@ internal static class GenerateCommand
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
             var (llm, lora) = (local.Model, local.Adapter);
             var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens);
-            // The prompt the service would draft from (markers neutralised); a comment that does not fit the
-            // context is refused with a plain message rather than cut, since the user typed it here.
-            var prompt = new ReplyPrompt(template, local.Tokenizer).Build(new PromptSlots(pr.GetValue(comment)!), int.MaxValue);
+            // The prompt the service would draft from (markers neutralised, voice memory's examples when asked);
+            // a comment that does not fit the context is refused with a plain message rather than cut.
+            var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
+            var memory = pr.GetValue(examplesFrom) is { } pool
+                ? new VoiceMemory(HeldOutSplit.Load(pool.FullName, DataPart.Train).Select(e => (e.Comment, e.Reply)), replyPrompt, voice.Options(pr)) : null;
+            var prompt = replyPrompt.Build(VoiceMemory.Slots(memory, new PromptSlots(pr.GetValue(comment)!)), int.MaxValue);
             if (TooLong(prompt.Ids.Length, generator.ContextTokens) is { } tooLong)
             {
                 Console.Error.WriteLine($"error: {tooLong}");

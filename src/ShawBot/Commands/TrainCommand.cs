@@ -37,12 +37,14 @@ internal static class TrainCommand
         var allTokens = new Option<bool>("--train-on-prompt") { Description = "take the loss on the prompt too, not only the reply" };
         var noCkpt = new Option<bool>("--no-gradient-checkpointing") { Description = "keep all activations (faster, more memory)" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 42UL, Description = "seed for initialisation, shuffling and dropout" };
+        var voice = new VoiceMemoryCli();
         var maxSteps = new Option<int>("--max-steps") { DefaultValueFactory = _ => 0, Description = "stop after this many optimizer steps (0 = all epochs)" };
         var cmd = new Command("train", "Fine-tune a LoRA adapter on comment/reply pairs (QLoRA with --quantize nf4). Ctrl+C saves a checkpoint; running the same command again resumes it.")
         {
             model, data, output, prompts, quantize, doubleQuant, rank, alpha, targets, dropout, rslora, lr, epochs, batch, accum, warmup, schedule, wd, adam8,
             maxLen, evalFrac, allTokens, noCkpt, seed, maxSteps,
         };
+        foreach (var o in voice.All) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             string t = pr.GetValue(targets)!;
@@ -60,10 +62,11 @@ internal static class TrainCommand
                 Optimizer = new AdamWOptions { WeightDecay = pr.GetValue(wd), EightBit = pr.GetValue(adam8) },
                 MaxLength = pr.GetValue(maxLen), EvalFraction = pr.GetValue(evalFrac), TrainOnPrompt = pr.GetValue(allTokens),
                 GradientCheckpointing = !pr.GetValue(noCkpt), Seed = pr.GetValue(seed), MaxSteps = pr.GetValue(maxSteps),
+                VoiceMemory = voice.Options(pr),
             };
             options.Validate();
             var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
-            var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
+            var examples = HeldOutSplit.Load(pr.GetValue(data)!.FullName, voice.Part(pr));
             var (train, eval) = ReplyDataset.Split(examples, options.EvalFraction);
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant);
             var trainer = new Trainer(local.Model, local.Tokenizer, template, options);
