@@ -16,7 +16,7 @@ public sealed record TrainPlan(int Examples, int TotalSteps, int PlannedSteps, T
 /// (JIT, allocation); from the second on, seconds per step is the mean of the last ≤ 8 steps,
 /// and every step re-plans:
 ///   planned = min(total, step + ⌊(deadline − now − reserve) / secondsPerStep⌋),
-///   reserve = (epoch-end evaluations inside the plan + 1 final one) · evalSeconds,
+///   reserve = (epoch-end evaluations inside the plan + ReserveEvaluations after it) · evalSeconds,
 /// evalSeconds measured when an evaluation ran, else estimated as a forward pass over the eval
 /// rows at a third of a training step's cost per row (forward + backward ≈ 3 forwards).
 /// Without a budget the plan is the whole run and nothing stops early.
@@ -25,7 +25,7 @@ internal sealed class TimeBudgetPlanner
 {
     private readonly DateTimeOffset? _deadline;
     private readonly TimeSpan? _budget;
-    private readonly int _examples, _total, _stepsPerEpoch, _calibration;
+    private readonly int _examples, _total, _stepsPerEpoch, _calibration, _reserve;
     private readonly double _evalRowsPerStepRow;
     private readonly Queue<double> _recent = new();
     private double? _evalSeconds;
@@ -36,7 +36,7 @@ internal sealed class TimeBudgetPlanner
     {
         _budget = o.TimeBudget > TimeSpan.Zero ? o.TimeBudget : null;
         _deadline = now + _budget;
-        _examples = train.Count; _total = totalSteps; _stepsPerEpoch = Math.Max(1, stepsPerEpoch); _calibration = o.CalibrationSteps;
+        _examples = train.Count; _total = totalSteps; _stepsPerEpoch = Math.Max(1, stepsPerEpoch); _calibration = o.CalibrationSteps; _reserve = o.ReserveEvaluations;
         double rowsPerStep = train.Average(e => e.Ids.Length) * o.BatchSize * o.GradientAccumulation;
         _evalRowsPerStepRow = eval.Sum(e => e.Ids.Length) / rowsPerStep;
         _last = now;
@@ -78,13 +78,13 @@ internal sealed class TimeBudgetPlanner
             // Fixed point in two passes: the reserve depends on how many epoch ends the plan crosses.
             for (int pass = 0; pass < 2; pass++)
             {
-                int evals = 1 + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
+                int evals = _reserve + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
                 double room = (deadline - now).TotalSeconds - evals * evalSeconds;
                 planned = Math.Clamp(step + (int)Math.Floor(room / perStep), step, _total);
             }
         }
         PlannedSteps = planned;
-        int evalsLeft = 1 + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
+        int evalsLeft = _reserve + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
         EstimatedFinish = now + TimeSpan.FromSeconds((planned - step) * perStep + evalsLeft * evalSeconds);
     }
 }

@@ -34,6 +34,8 @@ public sealed record TrainOptions
     public TimeSpan TimeBudget { get; init; }
     /// <summary>Steps timed before the budget may stop the run (the first, untimed, one excluded).</summary>
     public int CalibrationSteps { get; init; } = 2;
+    /// <summary>Evaluations over the eval set the budget keeps room for after the last step (the trainer's own, plus any the caller runs).</summary>
+    public int ReserveEvaluations { get; init; } = 1;
     /// <summary>
     /// A PEFT adapter folder to continue from (the live adapter) instead of PEFT's initialisation.
     /// Its own rank, alpha and targets are used, since its weights fix them; dropout is this Lora's.
@@ -52,6 +54,7 @@ public sealed record TrainOptions
         if (MaxLength < 32) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "max length must be ≥ 32");
         if (TimeBudget < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TimeBudget), TimeBudget, "time budget must be ≥ 0 (0 = none)");
         if (CalibrationSteps is < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(CalibrationSteps), CalibrationSteps, "calibration steps must be in [0, 1000]");
+        if (ReserveEvaluations is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(ReserveEvaluations), ReserveEvaluations, "reserve evaluations must be in [0, 100]");
         if (EvalFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(EvalFraction), EvalFraction, "eval fraction must be in [0, 1)");
         Lora.Validate("training options");
     }

@@ -40,10 +40,12 @@ internal static class RetrainCommand
         var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => d.Alpha, Description = "LoRA alpha" };
         var targets = new Option<string>("--targets") { DefaultValueFactory = _ => d.Targets, Description = "comma-separated projections or all-linear" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.LearningRate, Description = "peak learning rate" };
+        var fromScratch = new Option<bool>("--from-scratch") { Description = "train a new adapter on everything instead of continuing from the live one with a replay sample" };
+        var budget = new Option<TimeSpan>("--time-budget") { DefaultValueFactory = _ => d.TimeBudget, Description = "stop in time with the best adapter (hh:mm:ss, 0 = none); an unfinished plan resumes next run" };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => d.SampleCount, Description = "held-out comments to answer for the report" };
         var cmd = new Command("retrain", "Retrain the adapter now: on the running service (--url) or here, offline (--model, --db, --adapters).")
         {
-            url, token, model, prompts, quantize, doubleQuant, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
+            url, token, model, prompts, quantize, doubleQuant, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples, fromScratch, budget,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
@@ -59,7 +61,7 @@ internal static class RetrainCommand
                 AdaptersPath = pr.GetValue(adapters)!.FullName, SeedDataPath = pr.GetValue(seed)?.FullName, MinNewExamples = pr.GetValue(minNew),
                 PromotionMargin = pr.GetValue(margin), Epochs = pr.GetValue(epochs), MaxSteps = pr.GetValue(maxSteps), Rank = pr.GetValue(rank),
                 Alpha = pr.GetValue(alpha), Targets = pr.GetValue(targets)!, LearningRate = pr.GetValue(lr), SampleCount = pr.GetValue(samples),
-                LowPriority = false,
+                LowPriority = false, WarmStart = !pr.GetValue(fromScratch), TimeBudget = pr.GetValue(budget),
             };
             options.ToTrainOptions(null).Validate();
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
