@@ -16,13 +16,15 @@ public sealed record TrainPlan(int Examples, int TotalSteps, int PlannedSteps, T
 /// (JIT, allocation); from the second on, seconds per step is the mean of the last ≤ 8 steps,
 /// and every step re-plans:
 ///   planned = min(total, step + ⌊(deadline − now − reserve) / secondsPerStep⌋),
-///   reserve = (epoch-end evaluations inside the plan + ReserveEvaluations after it) · evalSeconds,
+///   reserve = (epoch-end evaluations inside the plan + ReserveEvaluations after it) · evalSeconds + 2 % of the budget,
 /// evalSeconds measured when an evaluation ran, else estimated as a forward pass over the eval
 /// rows at a third of a training step's cost per row (forward + backward ≈ 3 forwards).
 /// Without a budget the plan is the whole run and nothing stops early.
 /// </summary>
 internal sealed class TimeBudgetPlanner
 {
+    /// <summary>Kept for writing the checkpoint, the output adapter and the loss curves after the last evaluation.</summary>
+    private const double FinishShare = 0.02;
     private readonly DateTimeOffset? _deadline;
     private readonly TimeSpan? _budget;
     private readonly int _examples, _total, _stepsPerEpoch, _calibration, _reserve;
@@ -79,7 +81,7 @@ internal sealed class TimeBudgetPlanner
             for (int pass = 0; pass < 2; pass++)
             {
                 int evals = _reserve + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
-                double room = (deadline - now).TotalSeconds - evals * evalSeconds;
+                double room = (deadline - now).TotalSeconds - evals * evalSeconds - FinishShare * _budget!.Value.TotalSeconds;
                 planned = Math.Clamp(step + (int)Math.Floor(room / perStep), step, _total);
             }
         }

@@ -38,10 +38,20 @@ public sealed class Trainer
     {
         if (examples.Count == 0) return double.NaN;
         var lora = adapter ?? LoraAdapter.CreateNew(_model.Config, _o.Lora, 0);
-        return Evaluate(lora, NewGraph(lora, examples.Max(e => e.Ids.Length), true), examples, ct);
+        return Evaluate(lora, NewGraph(lora, examples, [Enumerable.Range(0, examples.Count).ToArray()], true), examples, ct);
     }
 
-    private TrainingGraph NewGraph(LoraAdapter adapter, int maxT, bool checkpointing) => new(_model, adapter, _o.BatchSize, maxT, checkpointing);
+    /// <summary>A graph sized for the largest batch that the given orders of the examples make (rows, not B · T).</summary>
+    private TrainingGraph NewGraph(LoraAdapter adapter, IReadOnlyList<EncodedExample> examples, IEnumerable<int[]> orders, bool checkpointing, int atLeastRows = 0)
+    {
+        int maxRows = atLeastRows;
+        foreach (var order in orders)
+            for (int i = 0; i < order.Length; i += _o.BatchSize)
+                maxRows = Math.Max(maxRows, PrefixCollation.Collate(order.Skip(i).Take(_o.BatchSize).Select(j => examples[j]).ToList(), _o.TrainOnPrompt, _o.SharedPrefix).Rows);
+        return new(_model, adapter, _o.BatchSize, examples.Max(e => e.Ids.Length), checkpointing, maxRows: maxRows);
+    }
+
+    private int EvalRows(IReadOnlyList<EncodedExample> eval) => eval.Chunk(_o.BatchSize).Select(c => PrefixCollation.Collate(c, _o.TrainOnPrompt, _o.SharedPrefix).Rows).DefaultIfEmpty(0).Max();
 
     /// <summary>Forward only, in batches of the options' size (shared-prefix when on: the same loss).</summary>
     private double Evaluate(LoraAdapter adapter, TrainingGraph graph, IReadOnlyList<EncodedExample> examples, CancellationToken ct)
@@ -75,13 +85,13 @@ public sealed class Trainer
         IProgress<TrainProgress>? progress = null, CancellationToken ct = default)
     {
         if (train.Count == 0) throw new ArgumentException("no training examples", nameof(train));
+        var started = DateTimeOffset.UtcNow;                  // the budget counts from here: encoding and allocation are part of it
         var heldOut = eval.Select(e => e.Comment).ToHashSet(StringComparer.Ordinal);
         if (train.FirstOrDefault(e => heldOut.Contains(e.Comment)) is { } leak)
             throw new ArgumentException($"the held-out comment \"{leak.Comment}\" is also in the training set", nameof(train));
         Directory.CreateDirectory(outDir);
         var trainSet = Encode(train);
         var evalSet = Encode(eval);
-        int maxT = Math.Max(trainSet.Max(e => e.Ids.Length), evalSet.Count == 0 ? 0 : evalSet.Max(e => e.Ids.Length));
         int microPerEpoch = (trainSet.Count + _o.BatchSize - 1) / _o.BatchSize;
         int stepsPerEpoch = (microPerEpoch + _o.GradientAccumulation - 1) / _o.GradientAccumulation;
         int totalSteps = stepsPerEpoch * _o.Epochs;
@@ -93,11 +103,14 @@ public sealed class Trainer
         string ckDir = Path.Combine(outDir, "checkpoint");
         if (TrainCheckpoint.Exists(ckDir)) state = TrainCheckpoint.Load(ckDir, adapter, optimizer);
 
-        var graph = NewGraph(adapter, maxT, _o.GradientCheckpointing);
-        var evalGraph = _o.GradientCheckpointing ? graph : NewGraph(adapter, maxT, true);
+        // One graph for training and evaluation, sized for the largest batch of any epoch (and of the eval set).
+        var all = trainSet.Concat(evalSet).ToList();
+        var orders = Enumerable.Range(0, _o.Epochs).Select(ep => Shuffle(trainSet.Count, _o.Seed, ep));
+        var graph = NewGraph(adapter, all, orders, _o.GradientCheckpointing, EvalRows(evalSet));
+        var evalGraph = _o.GradientCheckpointing ? graph : NewGraph(adapter, all, [], true, Math.Max(graph.MaxRows, EvalRows(evalSet)));
         float[] grads = adapter.EnsureGradients();
         var clock = Stopwatch.StartNew();
-        var budget = new TimeBudgetPlanner(_o, trainSet, evalSet, totalSteps, stepsPerEpoch, DateTimeOffset.UtcNow);
+        var budget = new TimeBudgetPlanner(_o, trainSet, evalSet, totalSteps, stepsPerEpoch, started);
         long tokensSeen = 0;
         adapter.Training = true;
         bool completed = false, planFinished = false;

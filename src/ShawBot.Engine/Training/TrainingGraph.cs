@@ -34,13 +34,17 @@ public sealed partial class TrainingGraph
     /// <summary>Full mode: weight gradients of the base (else null and the base is frozen).</summary>
     public FullGradients? FullGradients { get; }
 
-    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null)
+    /// <param name="maxRows">Rows of the largest batch when smaller than maxBatch · maxSeq (shared-prefix batches are:
+    /// P + Σ Sₑ rows); every row buffer is sized by it.</param>
+    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null, int maxRows = 0)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         if (lora == null && full == null) throw new ArgumentException("nothing to train: give a LoRA adapter or full-mode gradients");
         _lora = lora; FullGradients = full; Checkpointing = checkpointing;
         _c = model.Config;
-        _maxT = maxSeq; _maxN = maxBatch * maxSeq; _maxB = maxBatch;
+        if (maxBatch <= 0 || maxSeq <= 0 || maxRows < 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), $"batch {maxBatch}, sequence {maxSeq} and rows {maxRows} must be positive");
+        _maxT = maxSeq; _maxB = maxBatch;
+        _maxN = maxRows > 0 ? Math.Min(maxRows, maxBatch * maxSeq) : maxBatch * maxSeq;
         int n = _maxN, c = _c.HiddenSize, qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, inter = _c.IntermediateSize;
         _acts = new LayerActs[checkpointing ? 1 : _c.NumLayers];
         for (int i = 0; i < _acts.Length; i++)
@@ -64,6 +68,8 @@ public sealed partial class TrainingGraph
     }
 
     public LlamaModel Model => _model;
+    /// <summary>Rows (tokens) the buffers hold.</summary>
+    public int MaxRows => _maxN;
 
     /// <summary>
     /// Loss over the batch (sum and count of non-ignored shifted labels). When <paramref name="backward"/>,
