@@ -6,7 +6,15 @@ using ShawBot.Engine.Training;
 
 namespace ShawBot.Engine.Tests.Training;
 
+/// <summary>Timing tests run alone: a budget calibrated while another test takes the cores over is not a budget.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "timing";
+}
+
 /// <summary>The nightly retrain's engine side: the time budget, warm start and the replay sample.</summary>
+[Collection(TimingCollection.Name)]
 public class NightlyTrainingTests
 {
     private static readonly ReplyExample[] Data = Enumerable.Range(0, 12).Select(i => new ReplyExample(
@@ -31,7 +39,7 @@ public class NightlyTrainingTests
     {
         using var model = ModelLoader.Load(TestPaths.GoldenModel("tiny-mistral"));
         using var dir = new TempDir();
-        var budget = TimeSpan.FromSeconds(1.5);
+        var budget = TimeSpan.FromSeconds(2);
         var o = Options(budget, epochs: 2000);                 // 6000 steps: far more than fits
         var reports = new List<TrainProgress>();
         var clock = Stopwatch.StartNew();
@@ -39,7 +47,7 @@ public class NightlyTrainingTests
         var took = clock.Elapsed;
         Assert.True(first.Completed);
         Assert.False(first.PlanFinished);
-        Assert.True(took < budget + TimeSpan.FromSeconds(0.5), $"took {took.TotalSeconds:0.00} s of a {budget.TotalSeconds} s budget");
+        Assert.True(took < budget * 1.25, $"took {took.TotalSeconds:0.00} s of a {budget.TotalSeconds} s budget");
         var plan = first.Plan!;
         Assert.Equal(9, plan.Examples);
         Assert.Equal(3 * 2000, plan.TotalSteps);
