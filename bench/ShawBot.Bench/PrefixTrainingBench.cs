@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ShawBot.Engine.Generation;
-using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
@@ -12,9 +11,9 @@ namespace ShawBot.Bench;
 /// Shared-prefix training against the per-example path on a real model folder (run from the
 /// repository root: prompts/ and data/seed-replies.jsonl are read from there).
 ///   prefix-stats MODEL_DIR            tokens of compute per training token for the seed data, batch 1–32
-///   train-prefix MODEL_DIR MODE [N]   MODE ab: N pairs of micro-batches, padded then shared, alternating (one
+///   train-prefix MODEL_DIR MODE [N [K]] MODE ab: N pairs of micro-batches, padded then shared, alternating (one
 ///                                     process, so the machine's noise hits both); padded | shared: only that
-///                                     path, for its peak RSS. 32 seed replies, batches of 16, LoRA r16 on q,v,
+///                                     path, for its peak RSS. K: batches timed per pair (default 2 = all 32). 32 seed replies, batches of 16, LoRA r16 on q,v,
 ///                                     NF4 base, gradient checkpointing, 8-bit AdamW.
 /// </summary>
 internal static class PrefixTrainingBench
@@ -45,7 +44,7 @@ internal static class PrefixTrainingBench
             }
     }
 
-    public static void Run(string modelDir, string mode, int pairs)
+    public static void Run(string modelDir, string mode, int pairs, int timedBatches)
     {
         var (tok, template, seed) = Data(modelDir);
         var examples = seed.Take(32).Select(e => ReplyDataset.Encode(e, template, tok, 512)).ToList();
@@ -76,11 +75,12 @@ internal static class PrefixTrainingBench
             times[path].Add(sw.Elapsed.TotalSeconds);
             loss[path + i] = s / c;
         }
-        // Warm-up: one micro-batch per path (JIT, transposed weight panels), not timed.
-        if (doPadded) { Step("padded", 0); times["padded"].Clear(); }
-        if (doShared) { Step("shared", 0); times["shared"].Clear(); }
+        // Warm-up on two examples per path (JIT, transposed weight panels), not timed.
+        var warmPadded = ReplyDataset.Collate(examples[..2], 0, trainOnPrompt: false);
+        if (doPadded) paddedGraph!.Run(warmPadded.Tokens, warmPadded.Labels, warmPadded.B, warmPadded.T, backward: true);
+        if (doShared) sharedGraph!.Run(PrefixCollation.Collate(examples[..2], trainOnPrompt: false), backward: true);
         for (int p = 0; p < pairs; p++)
-            for (int i = 0; i < batches.Count; i++)
+            for (int i = 0; i < Math.Min(timedBatches, batches.Count); i++)
             {
                 if (doPadded) Step("padded", i);
                 if (doShared) Step("shared", i);
@@ -90,7 +90,7 @@ internal static class PrefixTrainingBench
         {
             var t = times[path];
             double mean = t.Average();
-            var rows = path == "padded" ? paddedBatches.Select(b => b.B * b.T) : prefixBatches.Select(b => b.Rows);
+            var rows = (path == "padded" ? paddedBatches.Select(b => b.B * b.T) : prefixBatches.Select(b => b.Rows)).Take(timedBatches);
             return $"\"{path}\":{{\"s_per_batch\":{mean:0.00},\"min\":{t.Min():0.00},\"max\":{t.Max():0.00},\"examples_per_hour\":{B * 3600 / mean:0},\"rows_per_batch\":{rows.Average():0}," +
                 $"\"loss_batch0\":{loss[path + 0]:0.00000}}}";
         }

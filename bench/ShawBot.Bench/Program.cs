@@ -15,7 +15,7 @@ switch (what)
     case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
     case "train-lora": TrainingBench.Run(args); break;
     case "prefix-stats" when args.Length == 2: PrefixTrainingBench.Stats(args[1]); break;
-    case "train-prefix" when args.Length >= 3: PrefixTrainingBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1); break;
+    case "train-prefix" when args.Length >= 3: PrefixTrainingBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1, args.Length > 4 ? int.Parse(args[4]) : 2); break;
     default:
         Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | train-lora | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs]");
         return 2;

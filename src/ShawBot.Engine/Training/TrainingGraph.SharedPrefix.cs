@@ -36,6 +36,15 @@ public sealed partial class TrainingGraph
     private readonly int[] _segStart, _segLen;
     private readonly float[] _qCat, _kCat, _vCat, _oCat, _doCat, _dqCat, _dkCat, _dvCat;   // (maxT, qd) / (maxT, kvd)
 
+    /// <summary>Example s's attention probabilities [NH, L, L], L = P + Sₛ, packed one example after another.</summary>
+    private Span<float> Probs(LayerActs a, int s)
+    {
+        int nh = _c.NumHeads, t = _prefix + _segLen[s];
+        long off = 0;
+        for (int i = 0; i < s; i++) off += (long)nh * (_prefix + _segLen[i]) * (_prefix + _segLen[i]);
+        return a.Probs.AsSpan(checked((int)off), nh * t * t);
+    }
+
     private Attention.Shape ShapeFor(int length) =>
         new(length, 0, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, _c.NumHeads * _c.HeadDim, _c.NumKvHeads * _c.HeadDim, _c.NumHeads * _c.HeadDim);
 
@@ -49,13 +58,11 @@ public sealed partial class TrainingGraph
 
     private void AttentionForward(LayerActs a)
     {
-        int qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, nh = _c.NumHeads, p = _prefix;
-        long probsOff = 0;
+        int qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, p = _prefix;
         for (int s = 0; s < _segments; s++)
         {
             int start = _segStart[s], len = _segLen[s], t = p + len;
-            var probs = a.Probs.AsSpan((int)probsOff, nh * t * t);
-            probsOff += (long)nh * t * t;
+            var probs = Probs(a, s);
             if (p == 0)
             {
                 Attention.Forward(a.Q.AsSpan(start * qd, len * qd), a.K.AsSpan(start * kvd, len * kvd), a.V.AsSpan(start * kvd, len * kvd),
@@ -72,14 +79,12 @@ public sealed partial class TrainingGraph
     /// <summary>_datt → _dq (overwritten), _dk and _dv (overwritten; prefix rows summed over examples).</summary>
     private void AttentionBackward(LayerActs a, int n)
     {
-        int qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, nh = _c.NumHeads, p = _prefix;
+        int qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, p = _prefix;
         Array.Clear(_dk, 0, n * kvd); Array.Clear(_dv, 0, n * kvd);
-        long probsOff = 0;
         for (int s = 0; s < _segments; s++)
         {
             int start = _segStart[s], len = _segLen[s], t = p + len;
-            var probs = a.Probs.AsSpan((int)probsOff, nh * t * t);
-            probsOff += (long)nh * t * t;
+            var probs = Probs(a, s);
             if (p == 0)
             {
                 AttentionGrad.Backward(a.Q.AsSpan(start * qd, len * qd), a.K.AsSpan(start * kvd, len * kvd), a.V.AsSpan(start * kvd, len * kvd),
