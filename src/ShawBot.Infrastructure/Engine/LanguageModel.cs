@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Infrastructure.Retraining;
@@ -71,7 +72,7 @@ public sealed class LanguageModel : IDisposable
         string name = Path.GetFileName(Path.GetFullPath(o.ModelPath).TrimEnd(Path.DirectorySeparatorChar)) + (format == WeightFormat.Float32 ? "" : "-" + o.Quantize);
         _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}",
             name, model.Config.NumLayers, model.SizeInBytes / 1e6, sw.Elapsed.TotalSeconds, adapters.Active?.Version ?? "none");
-        return new Loaded(model, tokenizer, template, adapters, new TextGenerator(model, tokenizer, o.ContextTokens), name);
+        return new Loaded(model, tokenizer, template, adapters, new TextGenerator(model, tokenizer, o.ContextTokens, KernelModes.Parse(o.Kernels)), name);
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
@@ -20,6 +21,7 @@ internal static class GenerateCommand
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
+        var kernels = CommonOptions.Kernels("fast");
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
@@ -30,7 +32,7 @@ internal static class GenerateCommand
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw,
+            model, adapter, comment, prompts, quantize, doubleQuant, kernels, maxNew, temperature, topK, topP, rep, seed, raw,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -48,7 +50,7 @@ internal static class GenerateCommand
             var tokenizer = TokenizerLoader.Load(dir);
             LoraAdapter? lora = pr.GetValue(adapter) is { } a ? PeftAdapterFiles.Load(a.FullName, llm.Config) : null;
             double loadSeconds = sw.Elapsed.TotalSeconds;
-            var generator = new TextGenerator(llm, tokenizer, contextTokens: 4096);
+            var generator = new TextGenerator(llm, tokenizer, contextTokens: 4096, KernelModes.Parse(pr.GetValue(kernels)));
             int[] prompt = template.EncodePrompt(tokenizer, pr.GetValue(comment)!);
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt, sampling, lora, cut ? null : Console.Write, ct);
