@@ -76,7 +76,7 @@ public sealed unsafe class Int8Activations : IDisposable
     }
 
     // Even bytes to the low 8, odd bytes to the high 8 (PSHUFB index).
-    private static readonly Vector128<byte> EvenOdd = Vector128.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    private static Vector128<byte> EvenOdd => Vector128.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
 
     /// <summary>The scalar loop's values, 16 at a time: VCVTPS2DQ rounds to nearest even as MathF.Round does; |q| ≤ 127 so VPMOVDB's truncation is exact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

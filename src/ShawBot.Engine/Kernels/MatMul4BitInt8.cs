@@ -130,8 +130,10 @@ internal static unsafe class MatMul4BitInt8
              + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(absLo, wLo), ones);
     }
 
-    // Lanes 0–7 take the first scale of a pair, lanes 8–15 the second (VPERMPS index).
-    private static readonly Vector512<int> PairIndex = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    // Lanes 0–7 take the first scale of a pair, lanes 8–15 the second (VPERMPS index). Read into a local
+    // before a loop: a static field read inside it keeps a class-initialization check (a possible call)
+    // in the loop, and the JIT then spills every vector around it.
+    private static Vector512<int> PairIndex => Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
 
     /// <summary>sc[b] = absmax(row block b) · Scale_x[b] for the row's blocks, 16 at a time (BF16 → fp32 is a 16-bit shift).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -149,13 +151,14 @@ internal static unsafe class MatMul4BitInt8
 
     /// <summary>[sc[k] ×8 | sc[k + 1] ×8]: one VPERMPS on 16 floats loaded from sc + k (sc is padded by 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Pair(float* sc) => Avx512F.PermuteVar16x32(Vector512.Load(sc), PairIndex);
+    private static Vector512<float> Pair(float* sc, Vector512<int> pairIndex) => Avx512F.PermuteVar16x32(Vector512.Load(sc), pairIndex);
 
     /// <summary>One row: y = Σ_steps FMA(float(int32 lanes), pair scales).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     internal static float RowVbmi(in Weights4BitInt8 w, int r, byte* abs, byte* sidx, float* xs)
     {
         var table = Vector512.Load(w.Table);
+        var pairIndex = PairIndex;
         int cols = w.Cols, blocks = cols >> 6;
         byte* p = w.Packed + (long)r * (cols >> 1);
         float* sc = stackalloc float[blocks + 16];
@@ -165,16 +168,17 @@ internal static unsafe class MatMul4BitInt8
         {
             var d = Step(Vector512.Load(p), table, Vector512.Load(abs + c), Vector512.Load(abs + c + 64),
                 Vector512.Load(sidx + c), Vector512.Load(sidx + c + 64));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(d), Pair(sc + (c >> 6)), acc);
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(d), Pair(sc + (c >> 6), pairIndex), acc);
         }
         return Vector512.Sum(acc);
     }
 
     /// <summary>Rows r … r + 3 against one activation row: each activation load serves four weight rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     internal static void RowsVbmi4(in Weights4BitInt8 w, int r, byte* abs, byte* sidx, float* xs, float* y, bool accumulate)
     {
         var table = Vector512.Load(w.Table);
+        var pairIndex = PairIndex;
         int cols = w.Cols, rowBytes = cols >> 1, blocks = cols >> 6, stride = blocks + 16;
         byte* p = w.Packed + (long)r * rowBytes;
         float* sc = stackalloc float[4 * stride];
@@ -185,10 +189,10 @@ internal static unsafe class MatMul4BitInt8
             var aHi = Vector512.Load(abs + c); var aLo = Vector512.Load(abs + c + 64);
             var sHi = Vector512.Load(sidx + c); var sLo = Vector512.Load(sidx + c + 64);
             float* s = sc + (c >> 6);
-            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p), table, aHi, aLo, sHi, sLo)), Pair(s), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + stride), acc1);
-            acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 2 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 2 * stride), acc2);
-            acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 3 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 3 * stride), acc3);
+            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p), table, aHi, aLo, sHi, sLo)), Pair(s, pairIndex), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + stride, pairIndex), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 2 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 2 * stride, pairIndex), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 3 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 3 * stride, pairIndex), acc3);
         }
         y[0] = Store(y[0], Vector512.Sum(acc0), accumulate);
         y[1] = Store(y[1], Vector512.Sum(acc1), accumulate);
