@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Quantization;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Bench;
 

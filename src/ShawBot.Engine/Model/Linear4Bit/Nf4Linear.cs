@@ -2,9 +2,9 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using ShawBot.Engine.IO;
 using ShawBot.Engine.Kernels;
-using ShawBot.Engine.Model;
+using ShawBot.Engine.Quantization;
 
-namespace ShawBot.Engine.Quantization;
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// A frozen Linear whose weight W [Out, In] is held in bitsandbytes 4-bit form (NF4 or FP4, as the

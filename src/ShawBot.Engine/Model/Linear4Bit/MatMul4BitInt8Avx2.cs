@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace ShawBot.Engine.Kernels;
+using ShawBot.Engine.Kernels;
+
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// The int8 row kernel for CPUs without AVX-512 VBMI (AVX2 + FMA), llama.cpp's sign trick:

@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace ShawBot.Engine.Kernels;
+using ShawBot.Engine.Kernels;
+
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// Rows of activations x [m, Cols] quantized to int8 per block of 64 (llama.cpp's Q8_0 with 64-blocks,

@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace ShawBot.Engine.Kernels;
+using ShawBot.Engine.Kernels;
+
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// A bitsandbytes 4-bit weight W [Rows, Cols] as the int8 kernels read it (64-blocks, Cols % 128 == 0):
@@ -43,6 +45,7 @@ internal static unsafe class MatMul4BitInt8
     internal enum Path { Auto, Vbmi, Avx2, Scalar }
 
     private const int MBlock = 64;
+    private const int PrefetchAhead = 512;
 
     private struct Args
     {
@@ -189,6 +192,9 @@ internal static unsafe class MatMul4BitInt8
             var aHi = Vector512.Load(abs + c); var aLo = Vector512.Load(abs + c + 64);
             var sHi = Vector512.Load(sidx + c); var sLo = Vector512.Load(sidx + c + 64);
             float* s = sc + (c >> 6);
+            // Decode streams the codes from DRAM: ask for each row's bytes PrefetchAhead ahead (as the exact GemvPairs does).
+            Sse.Prefetch0(p + PrefetchAhead); Sse.Prefetch0(p + rowBytes + PrefetchAhead);
+            Sse.Prefetch0(p + 2 * rowBytes + PrefetchAhead); Sse.Prefetch0(p + 3 * rowBytes + PrefetchAhead);
             acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p), table, aHi, aLo, sHi, sLo)), Pair(s, pairIndex), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + stride, pairIndex), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 2 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 2 * stride, pairIndex), acc2);

@@ -1,4 +1,6 @@
-namespace ShawBot.Engine.Kernels;
+using ShawBot.Engine.Kernels;
+
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// The scalar reference of the int8 kernels: for each 64-block b of row r,
