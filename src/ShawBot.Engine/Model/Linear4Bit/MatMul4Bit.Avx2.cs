@@ -1,10 +1,8 @@
+namespace ShawBot.Engine.Model;
+
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using ShawBot.Engine.Kernels;
-
-namespace ShawBot.Engine.Model;
 
 /// <summary>The decode kernel for CPUs without AVX-512 (AVX2 + FMA), its table lookup and its x order.</summary>
 internal static unsafe partial class MatMul4Bit

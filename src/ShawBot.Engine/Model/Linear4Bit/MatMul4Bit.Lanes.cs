@@ -1,10 +1,8 @@
+namespace ShawBot.Engine.Model;
+
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using ShawBot.Engine.Kernels;
-
-namespace ShawBot.Engine.Model;
 
 /// <summary>The AVX-512F decode kernel over 128-value steps with a 32-entry VPERMT2PS table, and its x order.</summary>
 internal static unsafe partial class MatMul4Bit

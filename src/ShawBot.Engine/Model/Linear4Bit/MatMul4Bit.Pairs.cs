@@ -1,10 +1,9 @@
+namespace ShawBot.Engine.Model;
+
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShawBot.Engine.Kernels;
-
-namespace ShawBot.Engine.Model;
 
 /// <summary>The AVX512BW decode kernel (the default): block pairs gathered by VPERMW, double quant decoded per row block, and its x order.</summary>
 internal static unsafe partial class MatMul4Bit

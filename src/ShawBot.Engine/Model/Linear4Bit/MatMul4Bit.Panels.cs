@@ -1,10 +1,10 @@
+namespace ShawBot.Engine.Model;
+
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShawBot.Engine.Kernels;
-
-namespace ShawBot.Engine.Model;
 
 /// <summary>m ≥ 2 and the backward: W (or Wᵀ) dequantized panel by panel into the fp32 micro-kernel's layout; and the scalar reference value.</summary>
 internal static unsafe partial class MatMul4Bit

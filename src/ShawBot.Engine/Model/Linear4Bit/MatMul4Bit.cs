@@ -1,10 +1,8 @@
+namespace ShawBot.Engine.Model;
+
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShawBot.Engine.Kernels;
-
-namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// Y (+)= X · Wᵀ and dX (+)= dY · W for a 4-bit W, dequantizing in registers or in L1-sized tiles,
