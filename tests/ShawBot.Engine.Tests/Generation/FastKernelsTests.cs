@@ -40,4 +40,33 @@ public sealed class FastKernelsTests
         Assert.True(r.LossFast <= 1.01 * r.LossExact, $"loss fast {r.LossFast:F5} vs exact {r.LossExact:F5}");
         Assert.True(r.LossExact is > 0.1 and < 5, $"exact loss {r.LossExact:F5} is not a trained model's");
     }
+
+    /// <summary>
+    /// The golden models (hidden 64: every linear but tiny-llama's 160-wide down_proj runs int8), loaded NF4 +
+    /// double quant, on the same seed replies tokenized by tiny-shawbot's tokenizer (ids mod their vocabulary:
+    /// they have no tokenizer of their own).
+    /// </summary>
+    [Theory]
+    [InlineData("tiny-llama-bf16")]
+    [InlineData("tiny-mistral")]
+    public void GoldenModelsFastAgreesWithExact(string name)
+    {
+        using var model = ModelLoader.Load(TestPaths.GoldenModel(name), new ModelLoadOptions { Quantize = WeightFormat.Nf4, DoubleQuant = true });
+        Assert.True(model.Layers[0].Q is IInt8Linear { SupportsInt8: true }, "q_proj has no int8 kernel");
+        var tokenizer = TokenizerLoader.Load(Folder);
+        var template = PromptTemplate.Load(Path.Combine(TestPaths.RepoRoot, "prompts"));
+        int v = model.Config.VocabSize, positions = 0;
+        var sequences = new List<(int[] Ids, int PromptLength)>();
+        foreach (var e in ReplyDataset.LoadJsonl(Path.Combine(TestPaths.RepoRoot, "data", "seed-replies.jsonl")))
+        {
+            var enc = ReplyDataset.Encode(e, template, tokenizer, 256);
+            sequences.Add((enc.Ids.Select(id => id % v).ToArray(), enc.PromptLength));
+            positions += enc.Ids.Length - enc.PromptLength;
+            if (positions >= 2500) break;
+        }
+        var r = KernelComparison.Compare(model, sequences);
+        Assert.True(r.Positions >= 2000, $"{r.Positions} positions");
+        Assert.True(r.Top1Agreement >= 0.97, $"{name}: top-1 agreement {r.Top1Agreement:P2} over {r.Positions} positions");
+        Assert.True(r.LossFast <= 1.01 * r.LossExact, $"{name}: loss fast {r.LossFast:F5} vs exact {r.LossExact:F5}");
+    }
 }

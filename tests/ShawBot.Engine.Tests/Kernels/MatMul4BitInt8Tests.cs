@@ -27,8 +27,9 @@ public sealed unsafe class MatMul4BitInt8Tests
     public static TheoryData<int, int, int, QuantType4Bit, bool> Shapes()
     {
         var d = new TheoryData<int, int, int, QuantType4Bit, bool>();
-        // (rows, cols, m): rows not a multiple of 4 (tail rows), one 128-step, m across the 64-row blocks.
-        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3]];
+        // (rows, cols, m): rows not a multiple of 4 (tail rows), one 128-step, m across the 64-row blocks, and
+        // rows ending in a lone 64-block (64, 192, 320: the golden models' widths).
+        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3], [9, 64, 2], [45, 192, 5], [130, 320, 1]];
         foreach (var type in new[] { QuantType4Bit.Nf4, QuantType4Bit.Fp4 })
             foreach (bool dq in new[] { false, true })
                 foreach (int[] s in shapes) d.Add(s[0], s[1], s[2], type, dq);
@@ -131,7 +132,7 @@ public sealed unsafe class MatMul4BitInt8Tests
     }
 
     [Fact]
-    public void RejectsRowsThatAreNotWhole128Steps()
+    public void RejectsRowsThatAreNotWholeBlocks()
     {
         using var xq = new Int8Activations();
         var e = Assert.Throws<ArgumentException>(() => xq.Quantize(new float[96], 1, 96, 96));

@@ -12,7 +12,8 @@ namespace ShawBot.Engine.Model;
 /// matching the 4-bit weights' blocks), in the order the int8 kernels meet the weight nibbles:
 ///   dx_b = max|x| over block b / 127,  q_i = round(x_i / dx_b) ∈ [-127, 127],  x_i ≈ q_i · dx_b.
 /// Per 128 values (two blocks, 64 packed weight bytes) position j &lt; 64 holds value 2j (the high
-/// nibbles) and 64 + j holds value 2j + 1 (the low nibbles). Three byte planes, [m, Cols] each:
+/// nibbles) and 64 + j holds value 2j + 1 (the low nibbles); a last lone block (Cols % 128 == 64) holds
+/// its value 2j at j and 2j + 1 at 32 + j (<see cref="Offsets"/>). Three byte planes, [m, Cols] each:
 ///   Abs       |q|                         unsigned operand of VPMADDUBSW
 ///   SignIndex 16 where q &lt; 0 else 0       ORed into the nibble: VPERMB then picks −code (see MatMul4BitInt8)
 ///   Signed    q                           the AVX2 kernel's VPSIGNB operand and the scalar reference
@@ -36,13 +37,22 @@ public sealed unsafe class Int8Activations : IDisposable
     internal sbyte* Signed => _signed;
     internal float* Scale => _scale;
 
-    /// <summary>Whether rows of this length can be quantized (and the int8 kernels run them): whole 128-value chunks.</summary>
-    public static bool Supports(int cols) => cols > 0 && cols % 128 == 0;
+    /// <summary>Whether rows of this length can be quantized (and the int8 kernels run them): whole 64-blocks.</summary>
+    public static bool Supports(int cols) => cols > 0 && cols % Block == 0;
+
+    /// <summary>Where block b's even values (hi + k holds value 2k) and odd values (lo + k holds 2k + 1) sit in a row of cols.</summary>
+    internal static (int Hi, int Lo) Offsets(int b, int cols)
+    {
+        int c0 = b * Block;
+        if (c0 + Block == cols && (cols & 127) != 0) return (c0, c0 + 32);   // the lone last block
+        int hi = (c0 & ~127) + ((b & 1) << 5);
+        return (hi, hi + 64);
+    }
 
     /// <summary>Quantizes x [m, cols] (row stride ldx), replacing what was held.</summary>
     public void Quantize(ReadOnlySpan<float> x, int m, int cols, int ldx)
     {
-        if (!Supports(cols)) throw new ArgumentException($"int8 activations need a row length that is a positive multiple of 128, got {cols}", nameof(cols));
+        if (!Supports(cols)) throw new ArgumentException($"int8 activations need a row length that is a positive multiple of 64, got {cols}", nameof(cols));
         MatMul.CheckShapes(x.Length, m, ldx, cols, (long)m * cols, cols, cols);
         Ensure((long)m * cols);
         Rows = m; Cols = cols;
@@ -56,14 +66,13 @@ public sealed unsafe class Int8Activations : IDisposable
         byte* abs = _abs + offset, sidx = _signIndex + offset;
         sbyte* sgn = _signed + offset;
         float* scale = _scale + offset / Block;
-        for (int c = 0; c < cols; c += 128)
-            for (int half = 0; half < 2; half++)
+        for (int b = 0; b < cols / Block; b++)
             {
-                float* xb = x + c + half * Block;
+                float* xb = x + b * Block;
                 float amax = AbsMax64(xb);
                 float inv = amax > 0 ? 127f / amax : 0f;
-                scale[(c >> 6) + half] = amax / 127f / 127f;
-                int hi = c + half * 32, lo = hi + 64;   // value 2k of the block → hi + k, value 2k + 1 → lo + k
+                scale[b] = amax / 127f / 127f;
+                (int hi, int lo) = Offsets(b, cols);   // value 2k of the block → hi + k, value 2k + 1 → lo + k
                 if (Avx512F.IsSupported) QuantizeBlockAvx512(xb, inv, sgn, abs, sidx, hi, lo);
                 else
                     for (int k = 0; k < Block; k++)
@@ -116,8 +125,9 @@ public sealed unsafe class Int8Activations : IDisposable
     /// <summary>Value i (natural order) of row r as q·dx (tests: what the kernels actually multiply).</summary>
     public float Dequantized(int r, int i)
     {
-        int c = i & ~127, k = i & 127, half = k >> 6, kk = k & 63;
-        long pos = (long)r * Cols + c + half * 32 + (kk >> 1) + ((kk & 1) << 6);
+        (int hi, int lo) = Offsets(i / Block, Cols);
+        int k = i % Block;
+        long pos = (long)r * Cols + ((k & 1) == 0 ? hi : lo) + (k >> 1);
         return _signed[pos] * _scale[((long)r * Cols + i) / Block] * 127f;
     }
 

@@ -7,7 +7,7 @@ using ShawBot.Engine.Kernels;
 namespace ShawBot.Engine.Model;
 
 /// <summary>
-/// A bitsandbytes 4-bit weight W [Rows, Cols] as the int8 kernels read it (64-blocks, Cols % 128 == 0):
+/// A bitsandbytes 4-bit weight W [Rows, Cols] as the int8 kernels read it (64-blocks, Cols % 64 == 0):
 ///   Packed    byte[Rows·Cols/2]  the file's codes, unchanged (value i: byte i/2, high nibble when i is even)
 ///   Scales    ushort[blocks]     block absmax as BF16 (double quant decoded once; 2 bytes per 64 weights)
 ///   Table     sbyte[64]          [T | −T | T | −T], T[n] = round(code[n]·127): VPERMB's 64-byte table
@@ -167,13 +167,32 @@ internal static unsafe class MatMul4BitInt8
         float* sc = stackalloc float[blocks + 16];
         RowScales(w, (long)r * blocks, xs, blocks, sc);
         var acc = Vector512<float>.Zero;
-        for (int c = 0; c < cols; c += 128, p += 64)
+        for (int c = 0; c + 128 <= cols; c += 128, p += 64)
         {
             var d = Step(Vector512.Load(p), table, Vector512.Load(abs + c), Vector512.Load(abs + c + 64),
                 Vector512.Load(sidx + c), Vector512.Load(sidx + c + 64));
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(d), Pair(sc + (c >> 6), pairIndex), acc);
         }
-        return Vector512.Sum(acc);
+        float sum = Vector512.Sum(acc);
+        return (cols & 127) != 0 ? sum + Tail(p, w.Table, abs, sidx, cols - 64, sc[blocks - 1]) : sum;
+    }
+
+    /// <summary>
+    /// The lone last block of a row with Cols % 128 == 64 (its values 2k at c + k, 2k + 1 at c + 32 + k): the same
+    /// steps on 256 bits, VPERMB on the 32-entry [T | −T]; the int32 lanes are summed exactly, then scaled once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Tail(byte* p, sbyte* table, byte* abs, byte* sidx, int c, float scale)
+    {
+        var t = Vector256.Load((byte*)table);
+        var v = Vector256.Load(p);
+        var low4 = Vector256.Create((byte)0x0F);
+        var wHi = Avx512Vbmi.VL.PermuteVar32x8(t, (Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & low4) | Vector256.Load(sidx + c));
+        var wLo = Avx512Vbmi.VL.PermuteVar32x8(t, (v & low4) | Vector256.Load(sidx + c + 32));
+        var ones = Vector256.Create((short)1);
+        var i32 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(abs + c), wHi.AsSByte()), ones)
+                + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(abs + c + 32), wLo.AsSByte()), ones);
+        return Vector256.Sum(i32) * scale;
     }
 
     /// <summary>Rows r … r + 3 against one activation row: each activation load serves four weight rows.</summary>
@@ -187,7 +206,7 @@ internal static unsafe class MatMul4BitInt8
         float* sc = stackalloc float[4 * stride];
         for (int k = 0; k < 4; k++) RowScales(w, (long)(r + k) * blocks, xs, blocks, sc + k * stride);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int c = 0; c < cols; c += 128, p += 64)
+        for (int c = 0; c + 128 <= cols; c += 128, p += 64)
         {
             var aHi = Vector512.Load(abs + c); var aLo = Vector512.Load(abs + c + 64);
             var sHi = Vector512.Load(sidx + c); var sLo = Vector512.Load(sidx + c + 64);
@@ -200,9 +219,18 @@ internal static unsafe class MatMul4BitInt8
             acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 2 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 2 * stride, pairIndex), acc2);
             acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Step(Vector512.Load(p + 3 * rowBytes), table, aHi, aLo, sHi, sLo)), Pair(s + 3 * stride, pairIndex), acc3);
         }
-        y[0] = Store(y[0], Vector512.Sum(acc0), accumulate);
-        y[1] = Store(y[1], Vector512.Sum(acc1), accumulate);
-        y[2] = Store(y[2], Vector512.Sum(acc2), accumulate);
-        y[3] = Store(y[3], Vector512.Sum(acc3), accumulate);
+        float s0 = Vector512.Sum(acc0), s1 = Vector512.Sum(acc1), s2 = Vector512.Sum(acc2), s3 = Vector512.Sum(acc3);
+        if ((cols & 127) != 0)
+        {
+            int c = cols - 64, last = blocks - 1;
+            s0 += Tail(p, w.Table, abs, sidx, c, sc[last]);
+            s1 += Tail(p + rowBytes, w.Table, abs, sidx, c, sc[stride + last]);
+            s2 += Tail(p + 2 * rowBytes, w.Table, abs, sidx, c, sc[2 * stride + last]);
+            s3 += Tail(p + 3 * rowBytes, w.Table, abs, sidx, c, sc[3 * stride + last]);
+        }
+        y[0] = Store(y[0], s0, accumulate);
+        y[1] = Store(y[1], s1, accumulate);
+        y[2] = Store(y[2], s2, accumulate);
+        y[3] = Store(y[3], s3, accumulate);
     }
 }

@@ -75,7 +75,7 @@ public sealed unsafe class Nf4Linear : IInt8Linear
     public long SizeInBytes => Weight.SizeInBytes + (_decoded != null ? Weight.BlockCount * 4L : 0)
         + (_int8Scales != null ? Weight.BlockCount * 2L + 64 : 0);
 
-    /// <summary>The int8 kernels need 64-blocks and rows of whole 128-value steps.</summary>
+    /// <summary>The int8 kernels need 64-blocks and rows of whole blocks.</summary>
     public bool SupportsInt8 => Weight.BlockSize == Int8Activations.Block && Int8Activations.Supports(Weight.Cols);
 
     internal Weights4BitInt8 Int8Kernel
