@@ -88,14 +88,15 @@ internal static class LlmBench
              "tie_word_embeddings": false, "hidden_act": "silu", "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "bfloat16"}
             """, "llm-bench");
         ulong seed = 12345;
+        var scratch = new Scratch();
         var ones = Enumerable.Repeat(1f, Hidden).ToArray();
         var built = new LayerWeights[layers];
         for (int l = 0; l < layers; l++)
             built[l] = new LayerWeights
             {
                 InputNorm = ones, PostAttentionNorm = ones,
-                Q = Nf4(4096, Hidden, ref seed), K = Nf4(1024, Hidden, ref seed), V = Nf4(1024, Hidden, ref seed), O = Nf4(Hidden, 4096, ref seed),
-                Gate = Nf4(Inter, Hidden, ref seed), Up = Nf4(Inter, Hidden, ref seed), Down = Nf4(Hidden, Inter, ref seed),
+                Q = Nf4(4096, Hidden, ref seed, scratch), K = Nf4(1024, Hidden, ref seed, scratch), V = Nf4(1024, Hidden, ref seed, scratch), O = Nf4(Hidden, 4096, ref seed, scratch),
+                Gate = Nf4(Inter, Hidden, ref seed, scratch), Up = Nf4(Inter, Hidden, ref seed, scratch), Down = Nf4(Hidden, Inter, ref seed, scratch),
             };
         var embed = TokenEmbedding.FromBFloat16(Bf16(Vocab, Hidden, ref seed), Vocab, Hidden);
         var head = new Bf16Linear(Bf16(Vocab, Hidden, ref seed), Vocab, Hidden);
@@ -103,13 +104,12 @@ internal static class LlmBench
     }
 
     /// <summary>Uniform in ±0.03 (a 7B model's weight scale), quantized NF4 + double quant 1M values at a time.</summary>
-    private static Nf4Linear Nf4(int rows, int cols, ref ulong seed)
+    private static Nf4Linear Nf4(int rows, int cols, ref ulong seed, Scratch scratch)
     {
-        const int chunk = 1 << 20, block = QuantizedTensor4Bit.DefaultBlockSize;
+        const int chunk = Scratch.Chunk, block = QuantizedTensor4Bit.DefaultBlockSize;
         long n = (long)rows * cols;
+        float[] absmax = scratch.Absmax, values = scratch.Values;
         var packed = new byte[n / 2];
-        var absmax = new float[n / block];
-        var values = new float[chunk];
         ulong s0 = Next(ref seed);
         for (long start = 0; start < n; start += chunk)
         {
@@ -131,7 +131,18 @@ internal static class LlmBench
                 }
             });
         }
-        return new Nf4Linear(QuantizedTensor4Bit.DoubleQuantizeInPlace(QuantType4Bit.Nf4, rows, cols, block, packed, absmax), "bfloat16");
+        return new Nf4Linear(QuantizedTensor4Bit.DoubleQuantizeInPlace(QuantType4Bit.Nf4, rows, cols, block, packed, absmax.AsSpan(0, (int)(n / block))), "bfloat16");
+    }
+
+    /// <summary>
+    /// The fp32 absmax (coded to 8 bits, then dropped) and the drawn values are scratch: one buffer each for
+    /// the whole build, so no garbage piles up in the peak RSS.
+    /// </summary>
+    private sealed class Scratch
+    {
+        public const int Chunk = 1 << 20;
+        public float[] Absmax { get; } = new float[(long)Inter * Hidden / QuantizedTensor4Bit.DefaultBlockSize];
+        public float[] Values { get; } = new float[Chunk];
     }
 
     private static ushort[] Bf16(int rows, int cols, ref ulong seed)
