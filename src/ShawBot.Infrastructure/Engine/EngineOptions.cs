@@ -20,6 +20,10 @@ public sealed class EngineOptions
 
     public bool DoubleQuant { get; set; } = true;
 
+    /// <summary>fast (int8 activations and codebook for the 4-bit linears) or exact (fp32 dequantization); see KernelMode.</summary>
+    [RegularExpression("^(fast|exact)$", ErrorMessage = "ShawBot:Engine:Kernels must be fast or exact")]
+    public string Kernels { get; set; } = "fast";
+
     /// <summary>An adapter to activate at start when the registry has none active (optional).</summary>
     public string? AdapterPath { get; set; }
 

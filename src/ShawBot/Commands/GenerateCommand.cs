@@ -4,6 +4,7 @@ using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Training;
+using ShawBot.Engine.Kernels;
 
 namespace ShawBot.Cli.Commands;
 
@@ -26,6 +27,7 @@ internal static class GenerateCommand
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
+        var kernels = CommonOptions.Kernels("fast");
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
@@ -42,7 +44,7 @@ internal static class GenerateCommand
         var examplesFrom = new Option<FileInfo?>("--examples-from") { Description = "voice memory: JSONL of {\"comment\", \"reply\"} to retrieve examples from for {examples} (its held-out lines are left out)" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, voice.Count, voice.Budget, examplesFrom,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, kernels, voice.Count, voice.Budget, examplesFrom,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -56,7 +58,7 @@ internal static class GenerateCommand
             sampling.Validate();
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
             var (llm, lora) = (local.Model, local.Adapter);
-            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens);
+            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens, KernelModes.Parse(pr.GetValue(kernels)));
             // The prompt the service would draft from (markers neutralised, voice memory's examples when asked);
             // a comment that does not fit the context is refused with a plain message rather than cut.
             var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
