@@ -11,7 +11,7 @@ namespace ShawBot.Infrastructure.Engine;
 /// model and adapter version. Generation runs on a pool thread; one draft at a time.
 /// </summary>
 /// <param name="memory">Voice memory for the template's {examples} slot; null: the comment alone.</param>
-public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger, VoiceMemorySource? memory = null) : IReplyWriter
+public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger, IPromptExamples? memory = null) : IReplyWriter
 {
     public async Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
     {

@@ -19,7 +19,6 @@ public static class EngineServiceCollectionExtensions
             return services.AddStubReplyWriter();
         services.AddValidatedOptions<EngineOptions>(configuration, EngineOptions.Section);
         services.TryAddSingleton<LanguageModel>();
-        services.TryAddSingleton<VoiceMemorySource>();
         services.TryAddSingleton<IReplyWriter, EngineReplyWriter>();
         services.AddHostedService<ModelWarmup>();
         return services;

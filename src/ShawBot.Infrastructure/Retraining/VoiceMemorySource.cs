@@ -3,9 +3,9 @@ using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Training;
-using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Engine;
 
-namespace ShawBot.Infrastructure.Engine;
+namespace ShawBot.Infrastructure.Retraining;
 
 /// <summary>
 /// Voice memory for drafting. The pool is exactly what a retrain trains on and retrieves from — the
@@ -15,7 +15,7 @@ namespace ShawBot.Infrastructure.Engine;
 /// eval never appear in a prompt). The index is rebuilt when the curated set changes (count or
 /// latest decision).
 /// </summary>
-public sealed class VoiceMemorySource(LanguageModel model, ICommentStore store, IOptions<RetrainOptions> retrain)
+public sealed class VoiceMemorySource(LanguageModel model, ICommentStore store, IOptions<RetrainOptions> retrain) : IPromptExamples
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (int Count, DateTimeOffset Latest)? _signature;

@@ -1,7 +1,7 @@
 using ShawBot.Core.Domain;
-using ShawBot.Core.Sources;
+using ShawBot.Core.Ports;
 
-namespace ShawBot.Core.Ports;
+namespace ShawBot.Core.Sources;
 
 /// <summary>A call's charge on the YouTube quota ledger.</summary>
 public sealed record QuotaCharge(string Operation, int Units);
