@@ -3,7 +3,8 @@
 #   1. scripts/get-corpus.sh fetches English prose from Debian packages (data/corpus/corpus.txt);
 #   2. `shawbot pretrain` trains a small Llama from scratch on it and on data/seed-replies.jsonl
 #      (rendered with prompts/, weighted by --pairs-repeat), with Mistral's tokenizer;
-#   3. `shawbot train` fits the default LoRA adapter on data/seed-replies.jsonl.
+#   3. `shawbot train` fits the default LoRA adapter on data/seed-replies.jsonl less its held-out
+#      lines (every 10th, data/README.md).
 # Deterministic for a machine (seeded); takes about 30 minutes on 2 idle cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 $SHAWBOT pretrain --tokenizer "$TOKENIZER" --pairs data/seed-replies.jsonl --pairs-repeat 40 --text data/corpus/corpus.txt \
   --out "$tmp/base" --hidden 128 --intermediate 352 --layers 4 --heads 4 --kv-heads 2 \
   --seq-len 192 --batch-size 8 --steps "$STEPS" --lr 5e-3 --seed 2
-$SHAWBOT train --model "$tmp/base" --data data/seed-replies.jsonl --out "$tmp/adapter" \
+$SHAWBOT train --model "$tmp/base" --data data/seed-replies.jsonl --split train --out "$tmp/adapter" \
   --rank 16 --alpha 32 --targets all-linear --lr 3e-3 --epochs 5 --batch-size 8 --grad-accum 1 --adam-8bit false --seed 1
 mkdir -p "$tmp/base/adapter"
 cp "$tmp/adapter"/{adapter_config.json,adapter_model.safetensors,loss-curve.svg,metrics.json} "$tmp/base/adapter/"

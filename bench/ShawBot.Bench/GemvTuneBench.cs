@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Quantization;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Bench;
 
@@ -28,15 +29,13 @@ internal static unsafe class GemvTuneBench
         for (int round = 0; round < 25; round++)
             foreach (int t in tiles)
             {
-                if (t < 0) MatMul4Bit.PrefetchL2Override = -t; else MatMul4Bit.PairMaxTileOverride = t;
+                var tuning = t < 0 ? new MatMul4Bit.PairsTuning(0, -t) : new MatMul4Bit.PairsTuning(t, 0);
                 var sw = Stopwatch.StartNew();
                 int calls = (int)Math.Max(4, 6e8 / n);
                 fixed (float* px = x) fixed (float* py = y)
-                    for (int c = 0; c < calls; c++) MatMul4Bit.Forward(kernel, px, 1, cols, py, rows, false, MatMul4Bit.GemvPath.Pairs);
+                    for (int c = 0; c < calls; c++) MatMul4Bit.Forward(kernel, px, 1, cols, py, rows, false, MatMul4Bit.GemvPath.Pairs, tuning);
                 if (round > 0) times[t].Add(sw.Elapsed.TotalSeconds / calls);
-                MatMul4Bit.PairMaxTileOverride = MatMul4Bit.PrefetchL2Override = 0;
             }
-        MatMul4Bit.PairMaxTileOverride = 0;
         foreach (var (t, list) in times)
         {
             list.Sort();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Quantization;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Bench;
 

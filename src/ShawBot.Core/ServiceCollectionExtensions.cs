@@ -5,6 +5,8 @@ using ShawBot.Core.Moderation;
 using ShawBot.Core.Options;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
+using ShawBot.Core.Screening;
 
 namespace ShawBot.Core;
 
@@ -23,14 +25,18 @@ public static class ServiceCollectionExtensions
         services.AddValidatedOptions<DrafterOptions>(configuration, DrafterOptions.Section);
         services.AddValidatedOptions<PublisherOptions>(configuration, PublisherOptions.Section);
         services.AddValidatedOptions<LoopBackoffOptions>(configuration, LoopBackoffOptions.Section);
+        services.AddValidatedOptions<ScreeningOptions>(configuration, ScreeningOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineSignals>();
         services.TryAddSingleton<QuotaGate>();
+        services.TryAddSingleton<DraftScreening>();
         services.TryAddSingleton<ModerationService>();
         services.TryAddSingleton<Poller>();
         services.TryAddSingleton<Drafter>();
         services.TryAddSingleton<Publisher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplyTarget, YouTubeReplyTarget>());
+        services.TryAddSingleton<ReplyTargets>();
         services.AddHostedService(sp => sp.GetRequiredService<Poller>());
         services.AddHostedService(sp => sp.GetRequiredService<Drafter>());
         services.AddHostedService(sp => sp.GetRequiredService<Publisher>());

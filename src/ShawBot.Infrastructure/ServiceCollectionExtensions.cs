@@ -6,7 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Pipeline;
 using ShawBot.Infrastructure.Auth;
+using ShawBot.Infrastructure.Screening;
 using ShawBot.Infrastructure.Store;
 using ShawBot.Infrastructure.Store.Postgres;
 using ShawBot.Infrastructure.YouTube;
@@ -16,8 +18,9 @@ namespace ShawBot.Infrastructure;
 public static class InfrastructureServiceCollectionExtensions
 {
     /// <summary>
-    /// The store (SQLite or PostgreSQL by ShawBot:Store:Provider, migrated on start), YouTube client (sandbox when ShawBot:YouTube:BaseUri is set; OAuth
-    /// credential from the stored refresh token when ClientSecretsPath is set), comment source and publisher.
+    /// The store (SQLite or PostgreSQL by ShawBot:Store:Provider, migrated on start, with the video catalog and
+    /// screening store on the same provider), YouTube client (OAuth credential from the stored refresh token when
+    /// ShawBot:YouTube:Auth=oauth; none for a loopback sandbox), comment source, publisher and videos.list.
     /// </summary>
     public static IServiceCollection AddShawBotInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,24 +28,15 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddValidatedOptions<YouTubeOptions>(configuration, YouTubeOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
 
-        // The one place the provider is chosen; options validation (on start) names a missing connection string.
-        var provider = configuration.GetSection(StoreOptions.Section).GetValue(nameof(StoreOptions.Provider), StoreProvider.Sqlite);
-        if (provider == StoreProvider.Postgres)
-        {
-            services.AddCommentStore<PostgresCommentStore>();
-        }
-        else
-        {
-            services.AddCommentStore<SqliteCommentStore>();
-        }
-
+        services.AddStores(configuration);
+        services.TryAddSingleton<ILanguageDetector, LinguaLanguageDetector>();
         services.AddHostedService<StoreMigrationService>();
 
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<YouTubeOptions>>();
             IConfigurableHttpClientInitializer? credential = null;
-            if (options.Value.ClientSecretsPath is { Length: > 0 } secrets)
+            if (options.Value.Auth == YouTubeOptions.OAuth && options.Value.ClientSecretsPath is { Length: > 0 } secrets)
             {
                 // Reads a local file; no network until the first call refreshes the access token.
                 credential = YouTubeCredentials.LoadAsync(secrets, options.Value.TokenDirectory, CancellationToken.None).GetAwaiter().GetResult()
@@ -53,6 +47,8 @@ public static class InfrastructureServiceCollectionExtensions
         });
         services.TryAddSingleton<ICommentSource, YouTubeCommentSource>();
         services.TryAddSingleton<IReplyPublisher, YouTubeReplyPublisher>();
+        services.TryAddSingleton<IVideoSource, YouTubeVideoSource>();
+        services.TryAddSingleton<VideoTitleResolver>();
         return services;
     }
 

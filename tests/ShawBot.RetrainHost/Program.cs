@@ -42,6 +42,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ShawBot:Retrain:SampleCount"] = "1",
     ["ShawBot:Retrain:SampleMaxNewTokens"] = "8",
     ["ShawBot:Retrain:Enabled"] = "true",
+    // From scratch each run: reruns on the same data then tie with the first promoted version (the test counts promotions).
+    ["ShawBot:Retrain:WarmStart"] = "false",
     ["ShawBot:Retrain:ScheduleEnabled"] = "false",
     ["ShawBot:Retrain:LowPriority"] = "false",
 });

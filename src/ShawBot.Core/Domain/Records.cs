@@ -86,7 +86,11 @@ public sealed record CuratedExample(
 
 /// <summary>A top-level comment with what the poller needs to know about its thread.</summary>
 /// <param name="OwnerReplied">True when the channel owner already replied on the thread.</param>
-public sealed record CommentThread(Comment TopLevel, int TotalReplyCount, bool OwnerReplied);
+/// <param name="ModerationStatus">YouTube's snippet.moderationStatus (published, heldForReview, likelySpam, rejected) when the API gave it.</param>
+public sealed record CommentThread(Comment TopLevel, int TotalReplyCount, bool OwnerReplied, string? ModerationStatus = null);
+
+/// <summary>A video's title and the first lines of its description, as read once with videos.list.</summary>
+public sealed record VideoInfo(string VideoId, string Title, string? Description);
 
 /// <summary>One page of threads, newest first.</summary>
 public sealed record CommentThreadPage(IReadOnlyList<CommentThread> Threads, string? NextPageToken);

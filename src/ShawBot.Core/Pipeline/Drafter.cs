@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Screening;
 using ShawBot.Core.Text;
 
 namespace ShawBot.Core.Pipeline;
@@ -10,9 +11,10 @@ namespace ShawBot.Core.Pipeline;
 /// <summary>
 /// Turns New comments into drafts through <see cref="IReplyWriter"/> and shows each draft on every
 /// moderation channel. Runs off the poll loop; a comment it cannot draft is skipped with a reason.
-/// Each claim is leased (<see cref="IWorkLeases"/>) and renewed while the writer works; at the start of every pass
-/// comments whose lease expired (their host died) or that this host left (its previous run) go back to New, never
-/// those another live host holds.
+/// <see cref="DraftScreening"/> runs before and after the writer; its flags are stored with the draft
+/// (<see cref="IScreeningStore"/>) and shown on every channel. Each claim is leased (<see cref="IWorkLeases"/>) and
+/// renewed while the writer works; at the start of every pass comments whose lease expired (their host died) or that
+/// this host left (its previous run) go back to New, never those another live host holds.
 /// </summary>
 public sealed partial class Drafter : PipelineLoop
 {
@@ -23,6 +25,12 @@ public sealed partial class Drafter : PipelineLoop
     private readonly IReadOnlyList<IModerationChannel> _channels;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<DrafterOptions> _options;
+    private readonly DraftScreening _screening;
+    private readonly IScreeningStore? _screeningStore;
+    private readonly IVideoCatalog? _videos;
+
+    /// <summary>Drafts shown before the language models had loaded, checked once they have (this process only).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ReviewItem> _languageUnchecked = new();
 
     public Drafter(
         ICommentIngest comments,
@@ -34,7 +42,10 @@ public sealed partial class Drafter : PipelineLoop
         IOptionsMonitor<DrafterOptions> options,
         IOptionsMonitor<LoopBackoffOptions> backoff,
         TimeProvider time,
-        ILogger<Drafter> logger)
+        ILogger<Drafter> logger,
+        DraftScreening screening,
+        IScreeningStore? screeningStore = null,
+        IVideoCatalog? videos = null)
         : base(time, backoff, logger)
     {
         _comments = comments;
@@ -44,6 +55,9 @@ public sealed partial class Drafter : PipelineLoop
         _channels = channels.ToArray();
         _signals = signals;
         _options = options;
+        _screening = screening;
+        _screeningStore = screeningStore;
+        _videos = videos;
     }
 
     public override async Task RunOnceAsync(CancellationToken cancellationToken)
@@ -60,10 +74,13 @@ public sealed partial class Drafter : PipelineLoop
             var pending = await _reviews.ListUnpublishedReviewsAsync(channel.Name, options.BatchSize, cancellationToken).ConfigureAwait(false);
             foreach (var item in pending)
             {
-                var flags = CommentScreen.Screen(item.Comment.Text, options.MaxCommentLength).Flags;
+                var flags = await StoredFlagsAsync(item.Draft.DraftId, cancellationToken).ConfigureAwait(false)
+                    ?? CommentScreen.Screen(item.Comment.Text, options.MaxCommentLength).Flags;
                 await ShowAsync(channel, item with { Flags = flags }, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        await RecheckLanguagesAsync(options, cancellationToken).ConfigureAwait(false);
 
         var batch = await _comments.ListByStateAsync(CommentState.New, options.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var tracked in batch)
@@ -90,10 +107,16 @@ public sealed partial class Drafter : PipelineLoop
         }
 
         var screened = CommentScreen.Screen(comment.Text, options.MaxCommentLength);
-        if (screened.SkipReason is { } skip)
+        if (await SkipAsync(comment.CommentId, screened.SkipReason, cancellationToken).ConfigureAwait(false))
         {
-            await _comments.TryTransitionAsync(comment.CommentId, CommentState.Drafting, CommentState.Skipped, skip, cancellationToken).ConfigureAwait(false);
-            LogSkipped(Logger, comment.CommentId, skip);
+            return;
+        }
+
+        var youTubeStatus = _screeningStore is null ? null
+            : await _screeningStore.GetYouTubeStatusAsync(comment.CommentId, cancellationToken).ConfigureAwait(false);
+        var before = _screening.BeforeDraft(screened, youTubeStatus);
+        if (await SkipAsync(comment.CommentId, before.SkipReason, cancellationToken).ConfigureAwait(false))
+        {
             return;
         }
 
@@ -102,19 +125,38 @@ public sealed partial class Drafter : PipelineLoop
         await using var renewing = renewal.ConfigureAwait(false);
         try
         {
+            var video = _videos is null ? null
+                : (await _videos.GetVideosAsync([comment.VideoId], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(comment.VideoId);
             var reply = await _writer.WriteAsync(
-                new ReplyRequest(comment.CommentId, screened.Text, comment.AuthorDisplayName, comment.VideoTitle),
+                new ReplyRequest(comment.CommentId, screened.Text, comment.AuthorDisplayName, comment.VideoTitle ?? video?.Title, before.Language?.Name, video?.Description),
                 cancellationToken).ConfigureAwait(false);
             var text = ReplyText.Finish(reply.Text ?? "", options.SignOff, options.MaxReplyLength);
             if (text.Length > 0)
             {
+                var after = _screening.AfterDraft(text, before.Language, options.SignOff);
+                if (await SkipAsync(comment.CommentId, after.SkipReason, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 var draft = await _reviews.SaveDraftAsync(comment.CommentId, reply with { Text = text }, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 if (draft is not null)
                 {
+                    IReadOnlyList<string> flags = [.. before.Flags, .. after.Flags];
+                    if (_screeningStore is not null)
+                    {
+                        await _screeningStore.SaveDraftFlagsAsync(draft.DraftId, flags, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (flags.Contains(DraftScreening.LanguageNotChecked))
+                    {
+                        _languageUnchecked.Enqueue(new ReviewItem(comment with { Text = screened.Text }, draft, flags));
+                    }
+
                     LogDrafted(Logger, comment.CommentId, draft.DraftId, draft.ModelName, draft.AdapterVersion);
                     foreach (var channel in _channels)
                     {
-                        await ShowAsync(channel, new ReviewItem(comment, draft, screened.Flags), cancellationToken).ConfigureAwait(false);
+                        await ShowAsync(channel, new ReviewItem(comment, draft, flags), cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -143,6 +185,46 @@ public sealed partial class Drafter : PipelineLoop
             giveUp ? $"drafting failed {options.MaxAttempts} times: {failure}" : failure,
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Once the language models are loaded: checks the drafts shown without the check, if still under review, and re-shows them.</summary>
+    private async Task RecheckLanguagesAsync(DrafterOptions options, CancellationToken cancellationToken)
+    {
+        while (_screening.LanguageReady && _languageUnchecked.TryDequeue(out var item))
+        {
+            var tracked = await _comments.GetCommentAsync(item.Comment.CommentId, cancellationToken).ConfigureAwait(false);
+            if (tracked is not { State: CommentState.AwaitingReview } || tracked.CurrentDraftId != item.Draft.DraftId)
+            {
+                continue;
+            }
+
+            var flags = _screening.RecheckLanguage(item.Comment.Text, item.Draft.Text, options.SignOff, item.Flags);
+            if (_screeningStore is not null)
+            {
+                await _screeningStore.SaveDraftFlagsAsync(item.Draft.DraftId, flags, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var channel in _channels)
+            {
+                await ShowAsync(channel, new ReviewItem(tracked.Comment, item.Draft, flags), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Drafting → Skipped with <paramref name="reason"/> when it is non-null; true when skipped.</summary>
+    private async Task<bool> SkipAsync(string commentId, string? reason, CancellationToken cancellationToken)
+    {
+        if (reason is null)
+        {
+            return false;
+        }
+
+        await _comments.TryTransitionAsync(commentId, CommentState.Drafting, CommentState.Skipped, reason, cancellationToken).ConfigureAwait(false);
+        LogSkipped(Logger, commentId, reason);
+        return true;
+    }
+
+    private async Task<IReadOnlyList<string>?> StoredFlagsAsync(long draftId, CancellationToken cancellationToken) =>
+        _screeningStore is null ? null : await _screeningStore.GetDraftFlagsAsync(draftId, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Shows the draft on one channel; a failing channel does not stop drafting (the draft is re-shown later).</summary>
     private async Task ShowAsync(IModerationChannel channel, ReviewItem item, CancellationToken cancellationToken)

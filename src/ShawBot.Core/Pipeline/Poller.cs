@@ -12,6 +12,8 @@ namespace ShawBot.Core.Pipeline;
 /// new top-level comments. A sweep stops at the first thread older than the watermark, which is the newest
 /// publish time seen by the last <em>completed</em> sweep: a sweep cut short (crash, quota, error) is
 /// redone from the top, and storing is insert-or-ignore, so nothing is lost or stored twice.
+/// Each new comment is stored with its video's title (<see cref="VideoTitleResolver"/>) and, when YouTube
+/// held it or marked it likely spam, with that status for screening (<see cref="IScreeningStore"/>).
 /// </summary>
 public sealed partial class Poller : PipelineLoop
 {
@@ -26,6 +28,8 @@ public sealed partial class Poller : PipelineLoop
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<PollerOptions> _options;
     private readonly IOptionsMonitor<ChannelOptions> _channel;
+    private readonly VideoTitleResolver? _titles;
+    private readonly IScreeningStore? _screening;
 
     public Poller(
         ICommentSource source,
@@ -37,7 +41,9 @@ public sealed partial class Poller : PipelineLoop
         IOptionsMonitor<ChannelOptions> channel,
         IOptionsMonitor<LoopBackoffOptions> backoff,
         TimeProvider time,
-        ILogger<Poller> logger)
+        ILogger<Poller> logger,
+        VideoTitleResolver? titles = null,
+        IScreeningStore? screening = null)
         : base(time, backoff, logger)
     {
         _source = source;
@@ -47,11 +53,14 @@ public sealed partial class Poller : PipelineLoop
         _signals = signals;
         _options = options;
         _channel = channel;
+        _titles = titles;
+        _screening = screening;
     }
 
     public override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        if (_quota.IsPaused)
+        await _quota.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        if (_quota.CheckPaused())
         {
             return;
         }
@@ -75,13 +84,15 @@ public sealed partial class Poller : PipelineLoop
             }
 
             CommentThreadPage page;
+            IReadOnlyDictionary<string, VideoInfo> videos;
             try
             {
                 page = await _source.ListThreadsAsync(pageToken, cancellationToken).ConfigureAwait(false);
+                videos = await VideosAsync(page, watermark, cancellationToken).ConfigureAwait(false);
             }
             catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
             {
-                _quota.PauseUntilReset();
+                await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -95,6 +106,11 @@ public sealed partial class Poller : PipelineLoop
                     break;
                 }
 
+                if (comment.VideoTitle is null && videos.GetValueOrDefault(comment.VideoId) is { Title.Length: > 0 } video)
+                {
+                    comment = comment with { VideoTitle = video.Title };
+                }
+
                 var (state, reason) = comment.AuthorChannelId == ownerId ? (CommentState.Skipped, SkipOwnComment)
                     : thread.OwnerReplied ? (CommentState.Skipped, SkipOwnerReplied)
                     : (CommentState.New, (string?)null);
@@ -102,6 +118,10 @@ public sealed partial class Poller : PipelineLoop
                 {
                     stored++;
                     LogStored(Logger, comment.CommentId, comment.VideoId, state);
+                    if (_screening is not null && thread.ModerationStatus is { } status && Screening.DraftScreening.YouTubeReason(status) is not null)
+                    {
+                        await _screening.SetYouTubeStatusAsync(comment.CommentId, status, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 if (newest is null || comment.PublishedAt > newest)
@@ -124,6 +144,17 @@ public sealed partial class Poller : PipelineLoop
         {
             _signals.Drafter.Notify();
         }
+    }
+
+    /// <summary>Titles for the page's comments that are newer than the watermark (those are the ones stored).</summary>
+    private async Task<IReadOnlyDictionary<string, VideoInfo>> VideosAsync(CommentThreadPage page, DateTimeOffset? watermark, CancellationToken cancellationToken)
+    {
+        var ids = page.Threads.Select(t => t.TopLevel)
+            .Where(c => c.VideoTitle is null && (watermark is not { } mark || c.PublishedAt >= mark))
+            .Select(c => c.VideoId).Distinct(StringComparer.Ordinal).ToList();
+        return _titles is null || ids.Count == 0
+            ? new Dictionary<string, VideoInfo>()
+            : await _titles.ResolveAsync(ids, cancellationToken).ConfigureAwait(false);
     }
 
     protected override Task WaitForWorkAsync(CancellationToken cancellationToken) =>

@@ -3,15 +3,18 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 
 namespace ShawBot.Core.Pipeline;
 
 /// <summary>
 /// Posts approved and edited replies, at most once per comment. A comment is moved to Posting (one
-/// transaction) before comments.insert is called, so after a crash, timeout or 5xx the comment is still
-/// Posting and the outcome unknown: before any further insert the publisher looks on the thread for the
-/// channel's own reply and records that one instead. Permanent failures end in PostFailed with the reason.
-/// Several hosts: the Posting claim is leased (<see cref="IWorkLeases"/>) and renewed during the insert; a host
+/// transaction) before the platform is called, so after a crash, timeout or 5xx the comment is still
+/// Posting and the outcome unknown: before any further post the publisher asks the comment's
+/// <see cref="IReplyTarget"/> for our own reply (the YouTube thread, the Discord replies to the message)
+/// and records that one instead. Permanent failures end in PostFailed with the reason. Only targets with a
+/// quota (YouTube) charge the ledger and wait out a quota pause.
+/// Several hosts: the Posting claim is leased (<see cref="IWorkLeases"/>) and renewed during the post; a host
 /// re-examines a Posting comment only once its lease is its own or has expired, so no two hosts post it at once.
 /// </summary>
 public sealed partial class Publisher : PipelineLoop
@@ -19,7 +22,7 @@ public sealed partial class Publisher : PipelineLoop
     private readonly ICommentIngest _comments;
     private readonly IPublishStore _posts;
     private readonly IWorkLeases _leases;
-    private readonly IReplyPublisher _publisher;
+    private readonly ReplyTargets _targets;
     private readonly QuotaGate _quota;
     private readonly PipelineSignals _signals;
     private readonly IOptionsMonitor<PublisherOptions> _options;
@@ -28,7 +31,7 @@ public sealed partial class Publisher : PipelineLoop
         ICommentIngest comments,
         IPublishStore posts,
         IWorkLeases leases,
-        IReplyPublisher publisher,
+        ReplyTargets targets,
         QuotaGate quota,
         PipelineSignals signals,
         IOptionsMonitor<PublisherOptions> options,
@@ -40,7 +43,7 @@ public sealed partial class Publisher : PipelineLoop
         _comments = comments;
         _posts = posts;
         _leases = leases;
-        _publisher = publisher;
+        _targets = targets;
         _quota = quota;
         _signals = signals;
         _options = options;
@@ -54,27 +57,28 @@ public sealed partial class Publisher : PipelineLoop
         foreach (var tracked in await _leases.ClaimPostingAsync(options.BatchSize, cancellationToken).ConfigureAwait(false))
         {
             var text = await _posts.GetTextToPostAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
-            if (text is null || !await ResolveUnknownAsync(tracked, options, cancellationToken).ConfigureAwait(false))
+            if (text is null || TargetOf(tracked.Comment) is not { } target
+                || !await ResolveUnknownAsync(tracked, target, text, options, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
 
-            await InsertAsync(tracked.Comment, text, cancellationToken).ConfigureAwait(false);
+            await InsertAsync(tracked.Comment, target, text, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var state in new[] { CommentState.Approved, CommentState.Edited })
         {
             foreach (var tracked in await _comments.ListByStateAsync(state, options.BatchSize, cancellationToken).ConfigureAwait(false))
             {
-                if (_quota.IsPaused)
+                if (TargetOf(tracked.Comment) is not { } target || (target.PostCharge is not null && _quota.CheckPaused()))
                 {
-                    return;
+                    continue;
                 }
 
                 var text = await _posts.TryBeginPostingAsync(tracked.Comment.CommentId, cancellationToken).ConfigureAwait(false);
                 if (text is not null)
                 {
-                    await InsertAsync(tracked.Comment, text, cancellationToken).ConfigureAwait(false);
+                    await InsertAsync(tracked.Comment, target, text, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -84,10 +88,10 @@ public sealed partial class Publisher : PipelineLoop
         _signals.Publisher.WaitAsync(_options.CurrentValue.Interval, Time, cancellationToken);
 
     /// <summary>True when an insert should be tried; false when resolved (found, failed) or not possible now.</summary>
-    private async Task<bool> ResolveUnknownAsync(TrackedComment tracked, PublisherOptions options, CancellationToken cancellationToken)
+    private async Task<bool> ResolveUnknownAsync(TrackedComment tracked, IReplyTarget target, string text, PublisherOptions options, CancellationToken cancellationToken)
     {
         var comment = tracked.Comment;
-        if (!await _quota.TryChargeAsync("comments.list", QuotaCosts.List, cancellationToken).ConfigureAwait(false))
+        if (!await ChargeAsync(target.FindCharge, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -95,11 +99,11 @@ public sealed partial class Publisher : PipelineLoop
         PublishedReply? existing;
         try
         {
-            existing = await _publisher.FindOwnReplyAsync(comment.ThreadId, cancellationToken).ConfigureAwait(false);
+            existing = await target.FindOwnReplyAsync(comment, text, cancellationToken).ConfigureAwait(false);
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             return false;
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.Permanent)
@@ -130,9 +134,9 @@ public sealed partial class Publisher : PipelineLoop
         return true;
     }
 
-    private async Task InsertAsync(Comment comment, string text, CancellationToken cancellationToken)
+    private async Task InsertAsync(Comment comment, IReplyTarget target, string text, CancellationToken cancellationToken)
     {
-        if (!await _quota.TryChargeAsync("comments.insert", QuotaCosts.Insert, cancellationToken).ConfigureAwait(false))
+        if (!await ChargeAsync(target.PostCharge, cancellationToken).ConfigureAwait(false))
         {
             return; // Stays Posting; checked on the thread before the next try, which costs 1 unit.
         }
@@ -142,7 +146,7 @@ public sealed partial class Publisher : PipelineLoop
         await using var renewing = renewal.ConfigureAwait(false);
         try
         {
-            reply = await _publisher.PostReplyAsync(comment.ThreadId, text, cancellationToken).ConfigureAwait(false);
+            reply = await target.PostReplyAsync(comment, text, cancellationToken).ConfigureAwait(false);
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.Permanent)
         {
@@ -151,7 +155,7 @@ public sealed partial class Publisher : PipelineLoop
         }
         catch (ExternalServiceException ex) when (ex.Kind == ExternalErrorKind.QuotaExceeded)
         {
-            _quota.PauseUntilReset();
+            await _quota.PauseUntilResetAsync(cancellationToken).ConfigureAwait(false);
             await _comments.TryTransitionAsync(comment.CommentId, CommentState.Posting, CommentState.Posting, ex.Reason, CancellationToken.None).ConfigureAwait(false);
             return;
         }
@@ -170,6 +174,20 @@ public sealed partial class Publisher : PipelineLoop
         }
     }
 
+    private Task<bool> ChargeAsync(QuotaCharge? charge, CancellationToken cancellationToken) =>
+        charge is null ? Task.FromResult(true) : _quota.TryChargeAsync(charge.Operation, charge.Units, cancellationToken);
+
+    private IReplyTarget? TargetOf(Comment comment)
+    {
+        var target = _targets.For(comment);
+        if (target is null)
+        {
+            LogNoTarget(Logger, comment.CommentId, CommentOrigin.Of(comment).PlatformName);
+        }
+
+        return target;
+    }
+
     private async Task FailAsync(string commentId, ExternalServiceException ex, CancellationToken cancellationToken)
     {
         var reason = $"{ex.Reason} ({ex.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no status"}): {ex.Message}";
@@ -182,6 +200,9 @@ public sealed partial class Publisher : PipelineLoop
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Comment {CommentId} already has the channel's reply {ReplyId}; recorded it without posting again")]
     private static partial void LogFoundExisting(ILogger logger, string commentId, string replyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Comment {CommentId} came from {Platform}, which is not configured as a source; it waits until it is")]
+    private static partial void LogNoTarget(ILogger logger, string commentId, string platform);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Posting to comment {CommentId} failed: {Reason}")]
     private static partial void LogPostFailed(ILogger logger, string commentId, string reason);

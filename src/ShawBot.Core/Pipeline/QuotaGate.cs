@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Options;
@@ -8,9 +9,15 @@ namespace ShawBot.Core.Pipeline;
 /// <summary>
 /// The YouTube quota day (it resets at midnight Pacific time), the ledger charge before each call,
 /// and the pause after the API says quotaExceeded. Shared by the poller and the publisher.
+/// The pause is kept in the store (cursor <see cref="PauseCursor"/>), so a restart keeps waiting for the reset.
 /// </summary>
 public sealed partial class QuotaGate
 {
+    public const string PauseCursor = "quota.paused_until";
+
+    /// <summary>While paused, the "still paused" line is logged at most this often.</summary>
+    public static readonly TimeSpan PauseLogInterval = TimeSpan.FromHours(1);
+
     private static readonly TimeZoneInfo Pacific = FindPacific();
 
     private readonly IQuotaStore _quota;
@@ -18,6 +25,8 @@ public sealed partial class QuotaGate
     private readonly IOptionsMonitor<PollerOptions> _options;
     private readonly ILogger<QuotaGate> _logger;
     private long _pausedUntilTicks;
+    private long _lastPauseLogTicks;
+    private int _restored;
 
     public QuotaGate(IQuotaStore quota, TimeProvider time, IOptionsMonitor<PollerOptions> options, ILogger<QuotaGate> logger)
     {
@@ -46,6 +55,7 @@ public sealed partial class QuotaGate
     /// <summary>Charges the ledger; false when paused or when the daily budget would be exceeded.</summary>
     public async Task<bool> TryChargeAsync(string operation, int units, CancellationToken cancellationToken)
     {
+        await RestoreAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         if (PausedUntil > now)
         {
@@ -61,12 +71,58 @@ public sealed partial class QuotaGate
         return charged;
     }
 
-    /// <summary>The API reported quotaExceeded: no calls until the next Pacific midnight.</summary>
-    public void PauseUntilReset()
+    /// <summary>The API reported quotaExceeded: no calls until the next Pacific midnight, across restarts.</summary>
+    public async Task PauseUntilResetAsync(CancellationToken cancellationToken)
     {
-        var until = NextReset(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var until = NextReset(now);
         Interlocked.Exchange(ref _pausedUntilTicks, until.UtcTicks);
+        Interlocked.Exchange(ref _lastPauseLogTicks, now.UtcTicks);
         LogPaused(until);
+        await _quota.SetCursorAsync(PauseCursor, until.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a pause saved by an earlier run (once; later calls return at once).</summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _restored) != 0)
+        {
+            return;
+        }
+
+        var saved = await _quota.GetCursorAsync(PauseCursor, cancellationToken).ConfigureAwait(false);
+        if (saved is not null
+            && DateTimeOffset.TryParse(saved, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var until)
+            && until > _time.GetUtcNow() && until.UtcTicks > Interlocked.Read(ref _pausedUntilTicks))
+        {
+            Interlocked.Exchange(ref _pausedUntilTicks, until.UtcTicks);
+            Interlocked.Exchange(ref _lastPauseLogTicks, _time.GetUtcNow().UtcTicks);
+            LogRestored(until);
+        }
+
+        Volatile.Write(ref _restored, 1);
+    }
+
+    /// <summary>
+    /// <see cref="IsPaused"/> for the loops: while paused it logs "still paused" at most once per
+    /// <see cref="PauseLogInterval"/>, so a day-long pause is visible without flooding the log.
+    /// </summary>
+    public bool CheckPaused()
+    {
+        var now = _time.GetUtcNow();
+        if (PausedUntil <= now)
+        {
+            return false;
+        }
+
+        var last = Interlocked.Read(ref _lastPauseLogTicks);
+        if (now.UtcTicks - last >= PauseLogInterval.Ticks
+            && Interlocked.CompareExchange(ref _lastPauseLogTicks, now.UtcTicks, last) == last)
+        {
+            LogStillPaused(PausedUntil);
+        }
+
+        return true;
     }
 
     /// <summary>How long to wait before a call may succeed: zero when not paused.</summary>
@@ -94,4 +150,10 @@ public sealed partial class QuotaGate
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "YouTube quota exceeded; pausing calls until {ResumeAt}")]
     private partial void LogPaused(DateTimeOffset resumeAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "YouTube calls still paused after quotaExceeded, until {ResumeAt}")]
+    private partial void LogStillPaused(DateTimeOffset resumeAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "YouTube calls paused until {ResumeAt} (quotaExceeded before the restart)")]
+    private partial void LogRestored(DateTimeOffset resumeAt);
 }

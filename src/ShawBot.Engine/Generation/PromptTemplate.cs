@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Engine.Generation;
@@ -9,12 +10,20 @@ namespace ShawBot.Engine.Generation;
 /// Training renders the whole template; generation renders the part before {reply}, less its
 /// trailing newlines, so the default gives
 /// <c>&lt;s&gt;[INST] {instructions} \n{comment} \n[/INST]</c> and <c>…[/INST]\n{reply}&lt;/s&gt;</c>.
+/// Optional slots before {reply} ({video_title}, {video_description}, {comment_language}) are filled from
+/// <see cref="PromptSlots"/>; a line holding a slot with no value is left out whole, so an absent slot or
+/// an unknown value costs nothing.
 /// </summary>
-public sealed class PromptTemplate
+public sealed partial class PromptTemplate
 {
     public const string InstructionsFile = "instructions.txt";
     public const string TemplateFile = "template.txt";
-    public const string DefaultTemplate = "<s>[INST] {instructions} \n{comment} \n[/INST]\n{reply}</s>";
+    /// <summary>
+    /// The reference fine-tune's layout plus two optional lines (video title, comment language); without
+    /// their values it renders exactly <c>&lt;s&gt;[INST] {instructions} \n{comment} \n[/INST]\n{reply}&lt;/s&gt;</c>.
+    /// </summary>
+    public const string DefaultTemplate =
+        "<s>[INST] {instructions} \nVideo: {video_title}\nThe comment is in {comment_language}; reply in {comment_language}.\n{comment} \n[/INST]\n{reply}</s>";
     private const string Bos = "<s>", Eos = "</s>";
 
     private readonly string _prefix;   // text before {reply}, with {instructions} filled in
@@ -64,13 +73,23 @@ public sealed class PromptTemplate
         catch (FormatException e) { throw new FormatException($"{tp}: {e.Message}", e); }
     }
 
-    /// <summary>The text before {reply} with every slot filled in (each slot value as given: callers neutralise first).</summary>
+    /// <summary>
+    /// The text before {reply} with every slot filled in (each value as given: callers neutralise first).
+    /// A line holding an optional slot without a value is left out whole. All placeholders are replaced
+    /// in one pass, so a value that contains "{video_title}" or "{comment}" stays text.
+    /// </summary>
     private string Fill(PromptSlots slots)
     {
+        var values = slots.Values().ToDictionary(v => v.Placeholder, v => v.Value, StringComparer.Ordinal);
         string text = _prefix;
-        foreach (var (placeholder, value) in slots.Values()) text = text.Replace(placeholder, value, StringComparison.Ordinal);
-        return text;
+        if (PromptSlots.Optional.Any(p => text.Contains(p, StringComparison.Ordinal)))
+            text = string.Join('\n', text.Split('\n').Where(line =>
+                !PromptSlots.Optional.Any(p => line.Contains(p, StringComparison.Ordinal) && string.IsNullOrWhiteSpace(values[p]))));
+        return SlotPattern().Replace(text, m => values.TryGetValue(m.Value, out var v) ? v : m.Value);
     }
+
+    [GeneratedRegex(@"\{[a-z_]+\}", RegexOptions.CultureInvariant)]
+    private static partial Regex SlotPattern();
 
     /// <summary>The fixed text of the template: everything but the slot placeholders and the instructions (where its markers live).</summary>
     public string LiteralText()

@@ -21,6 +21,13 @@ public sealed record SamplingOptions
 
     public static SamplingOptions Greedy { get; } = new();
 
+    /// <summary>
+    /// The repetition penalty a reply is drafted with, unless configured otherwise: the service's
+    /// ShawBot:Engine:RepetitionPenalty and `shawbot generate --repetition-penalty` both default to it,
+    /// so the CLI reproduces the service's drafts. (This record's own default stays 1 = off.)
+    /// </summary>
+    public const float DraftRepetitionPenalty = 1.1f;
+
     public void Validate()
     {
         if (float.IsNaN(Temperature) || Temperature < 0) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "temperature must be ≥ 0");

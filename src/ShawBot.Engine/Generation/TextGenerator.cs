@@ -1,3 +1,4 @@
+using ShawBot.Engine.Kernels;
 using System.Diagnostics;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
@@ -41,11 +42,12 @@ public sealed class TextGenerator
     private readonly List<int> _cached = [];   // the tokens whose keys/values sit at positions 0 … Count-1
     private ILoraDelta? _cachedLora;
 
-    public TextGenerator(LlamaModel model, ITokenizer tokenizer, int contextTokens = 2048)
+    /// <param name="kernels">Exact (the default: golden tests, retrain evaluation) or Fast (int8 fast path; the service and `generate`).</param>
+    public TextGenerator(LlamaModel model, ITokenizer tokenizer, int contextTokens = 2048, KernelMode kernels = KernelMode.Exact)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-        _session = new InferenceSession(model, Math.Min(contextTokens, model.Rope.MaxPositions));
+        _session = new InferenceSession(model, Math.Min(contextTokens, model.Rope.MaxPositions), kernels: kernels);
         _logits = new float[model.Config.VocabSize];
     }
 

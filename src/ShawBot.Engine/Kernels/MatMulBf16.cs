@@ -10,7 +10,7 @@ namespace ShawBot.Engine.Kernels;
 /// bf16 → fp32 is exact (bits &lt;&lt; 16), so only the summation order differs from fp32.
 ///   m = 1: GEMV over rows split in fixed ranges, 16 values per zero-extend + shift + FMA.
 ///   m &gt; 1: kc × 32 panels widened into the <see cref="PackedMatrix"/> layout for
-///   <see cref="MatMul.MicroKernel"/>, as <see cref="MatMul4Bit"/> does for 4-bit.
+///   <see cref="MatMul.MicroKernel"/>, as Model.MatMul4Bit does for 4-bit.
 /// </summary>
 internal static unsafe class MatMulBf16
 {

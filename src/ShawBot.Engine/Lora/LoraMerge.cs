@@ -34,7 +34,7 @@ public static class LoraMerge
                 RowMajorLinear => lin,                                          // updated in place
                 DenseLinear => DenseLinear.FromRowMajor(w, m.Out, m.In),
                 _ when requantize != null => requantize(w, m.Out, m.In, lin),
-                Quantization.Nf4Linear q => Quantization.Nf4Linear.Quantize(w, m.Out, m.In, q.QuantType, q.Weight.IsDoubleQuantized, q.OriginalDtype),
+                Nf4Linear q => Nf4Linear.Quantize(w, m.Out, m.In, q.QuantType, q.Weight.IsDoubleQuantized, q.OriginalDtype),
                 _ => throw new NotSupportedException($"cannot merge into a {lin.GetType().Name}"),
             };
             if (lin is not RowMajorLinear and not DenseLinear && !warnings.Any(x => x.StartsWith("4-bit", StringComparison.Ordinal)))

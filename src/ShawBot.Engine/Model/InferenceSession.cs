@@ -20,16 +20,20 @@ public sealed class InferenceSession
     private readonly float[] _gate;   // (chunk, I)
     private readonly float[] _up;     // (chunk, I)
     private readonly int[] _positions;
+    // Fast kernels: the int8 form of the input currently being projected, quantized once and read by
+    // every matrix that takes it (q/k/v share h, gate/up share h); null with KernelMode.Exact.
+    private readonly Int8Activations? _xq;
 
     public int MaxTokens { get; }
     /// <summary>Tokens already in the cache.</summary>
     public int Position { get; private set; }
     public LlamaModel Model => _model;
+    public KernelMode Kernels { get; }
 
     /// <summary>Called after each layer with (layer, residual stream [T, C]) — for tests and probes.</summary>
     public Action<int, ReadOnlyMemory<float>>? LayerObserver { get; set; }
 
-    public InferenceSession(LlamaModel model, int maxTokens, int chunk = 128)
+    public InferenceSession(LlamaModel model, int maxTokens, int chunk = 128, KernelMode kernels = KernelMode.Exact)
     {
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
@@ -43,6 +47,8 @@ public sealed class InferenceSession
         _q = new float[_chunk * qd]; _att = new float[_chunk * qd];
         _gate = new float[_chunk * c.IntermediateSize]; _up = new float[_chunk * c.IntermediateSize];
         _positions = new int[_chunk];
+        Kernels = kernels;
+        if (kernels == KernelMode.Fast) _xq = new Int8Activations();
     }
 
     public void Reset() => Position = 0;
@@ -99,28 +105,40 @@ public sealed class InferenceSession
             var w = _model.Layers[l];
             Span<float> kc = _kCache[l].AsSpan(pos0 * kvd, t * kvd), vc = _vCache[l].AsSpan(pos0 * kvd, t * kvd);
             RmsNorm.Forward(x, w.InputNorm, h, default, t, dim, eps);
-            Project(w.Q, l, Projection.Q, h, t, q, lora);
-            Project(w.K, l, Projection.K, h, t, kc, lora);
-            Project(w.V, l, Projection.V, h, t, vc, lora);
+            bool quantized = false;
+            Project(w.Q, l, Projection.Q, h, t, q, lora, ref quantized);
+            Project(w.K, l, Projection.K, h, t, kc, lora, ref quantized);
+            Project(w.V, l, Projection.V, h, t, vc, lora, ref quantized);
             _model.Rope.Forward(q, t, nh, qd, positions);
             _model.Rope.Forward(kc, t, nkv, kvd, positions);
             Attention.Forward(q, _kCache[l].AsSpan(0, (pos0 + t) * kvd), _vCache[l].AsSpan(0, (pos0 + t) * kvd), att, default,
                 new Attention.Shape(t, pos0, nh, nkv, hs, qd, kvd, qd));
-            Project(w.O, l, Projection.O, att, t, x, lora, accumulate: true);
+            quantized = false;
+            Project(w.O, l, Projection.O, att, t, x, lora, ref quantized, accumulate: true);
             RmsNorm.Forward(x, w.PostAttentionNorm, h, default, t, dim, eps);
-            Project(w.Gate, l, Projection.Gate, h, t, gate, lora);
-            Project(w.Up, l, Projection.Up, h, t, up, lora);
+            quantized = false;
+            Project(w.Gate, l, Projection.Gate, h, t, gate, lora, ref quantized);
+            Project(w.Up, l, Projection.Up, h, t, up, lora, ref quantized);
             SwiGlu.Forward(gate, up, gate);
-            Project(w.Down, l, Projection.Down, gate, t, x, lora, accumulate: true);
+            quantized = false;
+            Project(w.Down, l, Projection.Down, gate, t, x, lora, ref quantized, accumulate: true);
             LayerObserver?.Invoke(l, _x.AsMemory(0, t * dim));
         }
         RmsNorm.Forward(x, _model.FinalNorm, h, default, t, dim, eps);
         Position += t;
     }
 
-    private static void Project(ILinear w, int layer, Projection p, ReadOnlySpan<float> x, int t, Span<float> y, ILoraDelta? lora, bool accumulate = false)
+    /// <param name="quantized">whether _xq already holds x (set here when this call quantizes it).</param>
+    private void Project(ILinear w, int layer, Projection p, ReadOnlySpan<float> x, int t, Span<float> y, ILoraDelta? lora,
+        ref bool quantized, bool accumulate = false)
     {
-        w.Forward(x, t, w.InFeatures, y, w.OutFeatures, accumulate);
+        if (_xq != null && w is IInt8Linear { SupportsInt8: true } fast)
+        {
+            if (!quantized) _xq.Quantize(x, t, w.InFeatures, w.InFeatures);
+            quantized = true;
+            fast.ForwardInt8(_xq, y, w.OutFeatures, accumulate);
+        }
+        else w.Forward(x, t, w.InFeatures, y, w.OutFeatures, accumulate);
         lora?.Apply(layer, p, x, t, w.InFeatures, y, w.OutFeatures);
     }
 }

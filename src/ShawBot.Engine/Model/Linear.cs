@@ -20,6 +20,17 @@ public interface ILinear : IDisposable
     float[] ToDense();
 }
 
+/// <summary>
+/// A frozen weight that also runs the int8 fast path (<see cref="KernelMode.Fast"/>): y (+)= x·Wᵀ with x
+/// already quantized (<see cref="Int8Activations"/>, shared by every matrix reading the same input).
+/// </summary>
+public interface IInt8Linear : ILinear
+{
+    /// <summary>Whether this weight's shape and format have an int8 kernel (else callers use <see cref="ILinear.Forward"/>).</summary>
+    bool SupportsInt8 { get; }
+    void ForwardInt8(Int8Activations x, Span<float> y, int ldy, bool accumulate);
+}
+
 /// <summary>An fp32 weight packed for the GEMM micro-kernel; the transpose is packed lazily for backward.</summary>
 public sealed class DenseLinear : ILinear
 {

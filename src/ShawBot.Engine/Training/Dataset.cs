@@ -2,12 +2,17 @@ using System.Text.Json;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Engine.Training;
 
-/// <summary>One curated comment → reply pair.</summary>
-public sealed record ReplyExample(string Comment, string Reply);
+/// <summary>One curated comment → reply pair, with the video title its draft was prompted with (when known).</summary>
+public sealed record ReplyExample(string Comment, string Reply, string? VideoTitle = null)
+{
+    /// <summary>The prompt slots of this example: the same ones drafting fills for its comment.</summary>
+    public PromptSlots Slots() => new(Comment, VideoTitle);
+}
 
 /// <summary>An example as tokens; the first PromptLength of them are prompt.</summary>
 public sealed record EncodedExample(int[] Ids, int PromptLength);
@@ -72,11 +77,12 @@ public static class ReplyDataset
     /// longer than maxLength keeps the whole reply (up to maxLength − 16 tokens) and the end of the
     /// prompt, where the template's closing marker sits, dropping the prompt's start after BOS.
     /// </summary>
-    public static EncodedExample Encode(ReplyExample e, ReplyPrompt prompt, int maxLength)
+    /// <param name="memory">Voice memory whose examples fill {examples} (leave-one-out); null: none.</param>
+    public static EncodedExample Encode(ReplyExample e, ReplyPrompt prompt, int maxLength, VoiceMemory? memory = null)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(prompt);
-        var (ids, promptLength) = prompt.BuildExample(new PromptSlots(e.Comment), e.Reply);
+        var (ids, promptLength) = prompt.BuildExample(VoiceMemory.Slots(memory, e.Slots()), e.Reply);
         if (ids.Length <= maxLength) return new EncodedExample(ids, promptLength);
         int reply = Math.Min(ids.Length - promptLength, maxLength - 16);
         int keepPrompt = maxLength - reply;                       // includes BOS

@@ -67,11 +67,12 @@ public static class TrainCheckpoint
         return state;
     }
 
-    public static void WriteMetrics(string path, TrainState s, int totalSteps, bool completed)
+    public static void WriteMetrics(string path, TrainState s, int totalSteps, bool completed, bool planFinished = true, TrainPlan? plan = null)
     {
         var json = new Dictionary<string, object?>
         {
-            ["completed"] = completed, ["steps"] = s.Step, ["total_steps"] = totalSteps, ["epochs"] = s.Epoch,
+            ["completed"] = completed, ["plan_finished"] = planFinished, ["planned_steps"] = plan?.PlannedSteps,
+            ["seconds_per_step"] = plan?.SecondsPerStep, ["time_budget_seconds"] = plan?.Budget?.TotalSeconds, ["steps"] = s.Step, ["total_steps"] = totalSteps, ["epochs"] = s.Epoch,
             ["final_train_loss"] = s.TrainLosses.Count > 0 ? s.TrainLosses[^1] : null,
             ["best_eval_loss"] = double.IsNaN(s.BestEval) ? null : s.BestEval,
             ["best_eval_perplexity"] = double.IsNaN(s.BestEval) ? null : Math.Exp(s.BestEval),

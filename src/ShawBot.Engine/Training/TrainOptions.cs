@@ -1,4 +1,5 @@
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Retrieval;
 
 namespace ShawBot.Engine.Training;
 
@@ -27,6 +28,24 @@ public sealed record TrainOptions
     public ulong Seed { get; init; } = 42;
     /// <summary>Stop after this many optimizer steps (0 = run all epochs); for tests and quick runs.</summary>
     public int MaxSteps { get; init; }
+    /// <summary>Voice memory's k and token budget, used when the template has {examples} (see <see cref="Trainer.MemoryOf"/>).</summary>
+    public VoiceMemoryOptions VoiceMemory { get; init; } = new();
+    /// <summary>
+    /// Wall-clock budget of one Train call (zero = none): the run times its steps, plans how many fit,
+    /// stops in time with the best adapter evaluated, and leaves its checkpoint for the next call.
+    /// </summary>
+    public TimeSpan TimeBudget { get; init; }
+    /// <summary>Steps timed before the budget may stop the run (the first, untimed, one excluded).</summary>
+    public int CalibrationSteps { get; init; } = 2;
+    /// <summary>Evaluations over the eval set the budget keeps room for after the last step (the trainer's own, plus any the caller runs).</summary>
+    public int ReserveEvaluations { get; init; } = 1;
+    /// <summary>
+    /// A PEFT adapter folder to continue from (the live adapter) instead of PEFT's initialisation.
+    /// Its own rank, alpha and targets are used, since its weights fix them; dropout is this Lora's.
+    /// </summary>
+    public string? WarmStartPath { get; init; }
+    /// <summary>Run each micro-batch's common instruction tokens once (exact: the same loss and gradients).</summary>
+    public bool SharedPrefix { get; init; } = true;
 
     public void Validate()
     {
@@ -36,8 +55,12 @@ public sealed record TrainOptions
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be > 0");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "warmup steps must be ≥ 0");
         if (MaxLength < 32) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "max length must be ≥ 32");
+        if (TimeBudget < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TimeBudget), TimeBudget, "time budget must be ≥ 0 (0 = none)");
+        if (CalibrationSteps is < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(CalibrationSteps), CalibrationSteps, "calibration steps must be in [0, 1000]");
+        if (ReserveEvaluations is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(ReserveEvaluations), ReserveEvaluations, "reserve evaluations must be in [0, 100]");
         if (EvalFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(EvalFraction), EvalFraction, "eval fraction must be in [0, 1)");
         Lora.Validate("training options");
+        VoiceMemory.Validate();
     }
 
     /// <summary>HF's schedules: linear warmup over WarmupSteps, then constant, cosine or linear decay to 0 (step is 0-based).</summary>
@@ -55,11 +78,18 @@ public sealed record TrainOptions
 }
 
 /// <summary>Progress of a run, reported after every optimizer step and evaluation.</summary>
+/// <remarks>Under a time budget TotalSteps is the planned steps (what fits), and <see cref="Plan"/> says more.</remarks>
 public sealed record TrainProgress(int Step, int TotalSteps, int Epoch, double TrainLoss, double? EvalLoss, double TokensPerSecond, TimeSpan Elapsed, float LearningRate)
 {
+    public TrainPlan? Plan { get; init; }
     public TimeSpan Eta => Step == 0 ? TimeSpan.Zero : Elapsed / Step * (TotalSteps - Step);
 }
 
 /// <summary>What a run produced.</summary>
 public sealed record TrainResult(int Steps, double FinalTrainLoss, double? BestEvalLoss, int BestEpoch, IReadOnlyList<double> TrainLosses,
-    IReadOnlyList<double> EvalLosses, bool Completed, string OutputDirectory);
+    IReadOnlyList<double> EvalLosses, bool Completed, string OutputDirectory)
+{
+    /// <summary>False when the time budget ended the run first: outDir holds the best adapter so far and a checkpoint to resume.</summary>
+    public bool PlanFinished { get; init; } = true;
+    public TrainPlan? Plan { get; init; }
+}

@@ -22,7 +22,7 @@ public sealed partial class TrainingGraph
     private readonly LlamaModel _model;
     private readonly LoraAdapter? _lora;
     private readonly ModelConfig _c;
-    private readonly int _maxN, _maxT;
+    private readonly int _maxN, _maxT, _maxB;
     private readonly LayerActs[] _acts;
     private readonly float[][] _xs;          // (L + 1) × (N, C): input of each layer, then the last output
     private readonly float[] _hF, _rstdF;    // (N, C), (N)
@@ -34,13 +34,17 @@ public sealed partial class TrainingGraph
     /// <summary>Full mode: weight gradients of the base (else null and the base is frozen).</summary>
     public FullGradients? FullGradients { get; }
 
-    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null)
+    /// <param name="maxRows">Rows of the largest batch when smaller than maxBatch · maxSeq (shared-prefix batches are:
+    /// P + Σ Sₑ rows); every row buffer is sized by it.</param>
+    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null, int maxRows = 0)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         if (lora == null && full == null) throw new ArgumentException("nothing to train: give a LoRA adapter or full-mode gradients");
         _lora = lora; FullGradients = full; Checkpointing = checkpointing;
         _c = model.Config;
-        _maxT = maxSeq; _maxN = maxBatch * maxSeq;
+        if (maxBatch <= 0 || maxSeq <= 0 || maxRows < 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), $"batch {maxBatch}, sequence {maxSeq} and rows {maxRows} must be positive");
+        _maxT = maxSeq; _maxB = maxBatch;
+        _maxN = maxRows > 0 ? Math.Min(maxRows, maxBatch * maxSeq) : maxBatch * maxSeq;
         int n = _maxN, c = _c.HiddenSize, qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, inter = _c.IntermediateSize;
         _acts = new LayerActs[checkpointing ? 1 : _c.NumLayers];
         for (int i = 0; i < _acts.Length; i++)
@@ -58,43 +62,88 @@ public sealed partial class TrainingGraph
         _dx = new float[n * c]; _dh = new float[n * c]; _dq = new float[n * qd]; _dk = new float[n * kvd]; _dv = new float[n * kvd];
         _datt = new float[n * qd]; _dgate = new float[n * inter]; _dup = new float[n * inter]; _dm = new float[n * inter];
         _normScratch = new float[Math.Max(c, 1)]; _xScratch = new float[n * c];
+        _segStart = new int[maxBatch]; _segLen = new int[maxBatch];
+        _qCat = new float[maxSeq * qd]; _oCat = new float[maxSeq * qd]; _dqCat = new float[maxSeq * qd]; _doCat = new float[maxSeq * qd];
+        _kCat = new float[maxSeq * kvd]; _vCat = new float[maxSeq * kvd]; _dkCat = new float[maxSeq * kvd]; _dvCat = new float[maxSeq * kvd];
     }
 
     public LlamaModel Model => _model;
+    /// <summary>Rows (tokens) the buffers hold.</summary>
+    public int MaxRows => _maxN;
 
     /// <summary>
     /// Loss over the batch (sum and count of non-ignored shifted labels). When <paramref name="backward"/>,
     /// gradients of (mean loss · gradScale) are added to the adapter's (and full-mode) gradient buffers.
+    /// The per-example computation: each of the b rows of [b, t] is its own sequence from position 0.
     /// </summary>
     public (double Sum, int Count) Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> labels, int b, int t, bool backward, float gradScale = 1f)
     {
-        int n = b * t, c = _c.HiddenSize, v = _c.VocabSize;
+        int n = b * t;
         if (t > _maxT || n > _maxN) throw new ArgumentException($"batch [{b}, {t}] exceeds the graph's [{_maxN / _maxT}, {_maxT}]");
         if (tokens.Length != n || labels.Length != n) throw new ArgumentException($"tokens and labels must hold [{b}, {t}] = {n} values");
+        _segments = b; _prefix = 0;
+        for (int s = 0; s < b; s++) { _segStart[s] = s * t; _segLen[s] = t; }
+        CrossEntropy.ShiftLabels(labels, b, t, _targets);
+        return RunRows(tokens, n, backward, gradScale);
+    }
+
+    /// <summary>
+    /// The same loss and gradients as <see cref="Run(ReadOnlySpan{int}, ReadOnlySpan{int}, int, int, bool, float)"/>
+    /// on the padded batch of these examples, with the shared prefix computed once (see TrainingGraph.SharedPrefix.cs).
+    /// </summary>
+    public (double Sum, int Count) Run(PrefixBatch batch, bool backward, float gradScale = 1f)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int n = batch.Rows, p = batch.PrefixLength;
+        if (batch.Examples > _maxB || n > _maxN || batch.LongestExample > _maxT)
+            throw new ArgumentException($"prefix batch of {batch.Examples} examples, {n} rows, longest {batch.LongestExample} exceeds the graph's {_maxB} × {_maxT}");
+        if (batch.Targets.Length != n) throw new ArgumentException($"targets must hold {n} values, not {batch.Targets.Length}");
+        for (int i = 0; i < p; i++)
+            if (batch.Targets[i] != CrossEntropy.IgnoreIndex) throw new ArgumentException($"prefix row {i} has a target: a shared prefix carries no loss");
+        _segments = batch.Examples; _prefix = p;
+        for (int s = 0, r = p; s < _segments; r += batch.SuffixLengths[s++])
+        {
+            if (batch.SuffixLengths[s] <= 0) throw new ArgumentException($"example {s} has no tokens after the shared prefix");
+            _segStart[s] = r; _segLen[s] = batch.SuffixLengths[s];
+        }
+        batch.Targets.CopyTo(_targets, 0);
+        return RunRows(batch.Tokens, n, backward, gradScale);
+    }
+
+    /// <summary>
+    /// Rows [0, _prefix) are the shared prefix (no loss: logits are not even computed there), then
+    /// _segments suffixes at _segStart with _segLen rows each. Every op but attention is row-wise,
+    /// so it runs once over all rows; attention runs per example over [prefix | its suffix].
+    /// </summary>
+    private (double Sum, int Count) RunRows(ReadOnlySpan<int> tokens, int n, bool backward, float gradScale)
+    {
+        int c = _c.HiddenSize, v = _c.VocabSize, p = _prefix, m = n - p;
         for (int i = 0; i < n; i++)
             if ((uint)tokens[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id outside [0, {v})");
-        for (int s = 0; s < b; s++) for (int i = 0; i < t; i++) _positions[s * t + i] = i;
-        CrossEntropy.ShiftLabels(labels, b, t, _targets);
+        for (int i = 0; i < p; i++) _positions[i] = i;
+        for (int s = 0; s < _segments; s++)
+            for (int j = 0; j < _segLen[s]; j++) _positions[_segStart[s] + j] = p + j;
 
         _model.Embeddings.Lookup(tokens[..n], _xs[0]);
         for (int l = 0; l < _c.NumLayers; l++)
-            LayerForward(l, _acts[Checkpointing ? 0 : l], _xs[l], _xs[l + 1], b, t);
+            LayerForward(l, _acts[Checkpointing ? 0 : l], _xs[l], _xs[l + 1], n);
         float eps = (float)_c.RmsNormEps;
-        RmsNorm.Forward(_xs[_c.NumLayers].AsSpan(0, n * c), _model.FinalNorm, _hF, _rstdF, n, c, eps);
-        _model.LmHead.Forward(_hF, n, c, _logits, v, false);
-        var (sum, count) = CrossEntropy.Forward(_logits, _targets.AsSpan(0, n), v, backward ? _logits : default, gradScale);
+        var xLast = _xs[_c.NumLayers].AsSpan(p * c, m * c);
+        RmsNorm.Forward(xLast, _model.FinalNorm, _hF, _rstdF, m, c, eps);
+        _model.LmHead.Forward(_hF, m, c, _logits, v, false);
+        var (sum, count) = CrossEntropy.Forward(_logits.AsSpan(0, m * v), _targets.AsSpan(p, m), v, backward ? _logits : default, gradScale);
         if (!backward || count == 0) return (sum, count);
 
-        // Head: dhF = dlogits · W_lm; dx = RMSNorm'(dhF).
-        _model.LmHead.BackwardInput(_logits, n, v, _dh, c, false);
-        FullGradients?.AccumulateHead(_logits, _hF, n);
+        // Head: dhF = dlogits · W_lm; dx = RMSNorm'(dhF) on loss rows, 0 on the prefix (it has no logits).
+        _model.LmHead.BackwardInput(_logits, m, v, _dh, c, false);
+        FullGradients?.AccumulateHead(_logits, _hF, m);
         Array.Clear(_dx, 0, n * c);
-        RmsNorm.Backward(_dh, _xs[_c.NumLayers], _model.FinalNorm, _rstdF, _dx, FullGradients is { } fgF ? fgF.FinalNorm : default, _normScratch, n, c);
+        RmsNorm.Backward(_dh, xLast, _model.FinalNorm, _rstdF, _dx.AsSpan(p * c), FullGradients is { } fgF ? fgF.FinalNorm : default, _normScratch, m, c);
         for (int l = _c.NumLayers - 1; l >= 0; l--)
         {
             var acts = _acts[Checkpointing ? 0 : l];
-            if (Checkpointing) LayerForward(l, acts, _xs[l], _xScratch, b, t);
-            LayerBackward(l, acts, _xs[l], b, t);
+            if (Checkpointing) LayerForward(l, acts, _xs[l], _xScratch, n);
+            LayerBackward(l, acts, _xs[l], n);
         }
         FullGradients?.AccumulateEmbedding(tokens, _dx, n, c);
         return (sum, count);
@@ -116,10 +165,10 @@ public sealed partial class TrainingGraph
         FullGradients?.AccumulateLinear(l, p, dy, x, n);
     }
 
-    private void LayerForward(int l, LayerActs a, float[] xIn, float[] xOut, int b, int t)
+    private void LayerForward(int l, LayerActs a, float[] xIn, float[] xOut, int n)
     {
         var w = _model.Layers[l];
-        int n = b * t, c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
+        int c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
         int qd = nh * hs, kvd = nkv * hs, inter = _c.IntermediateSize;
         float eps = (float)_c.RmsNormEps;
         ReadOnlySpan<int> pos = _positions.AsSpan(0, n);
@@ -129,10 +178,7 @@ public sealed partial class TrainingGraph
         Linear(l, Projection.V, a.H1, n, a.V, false);
         _model.Rope.Forward(a.Q, n, nh, qd, pos);
         _model.Rope.Forward(a.K, n, nkv, kvd, pos);
-        var shape = new Attention.Shape(t, 0, nh, nkv, hs, qd, kvd, qd);
-        for (int s = 0; s < b; s++)
-            Attention.Forward(a.Q.AsSpan(s * t * qd, t * qd), a.K.AsSpan(s * t * kvd, t * kvd), a.V.AsSpan(s * t * kvd, t * kvd),
-                a.Att.AsSpan(s * t * qd, t * qd), a.Probs.AsSpan(s * nh * t * t, nh * t * t), shape);
+        AttentionForward(a);
         xIn.AsSpan(0, n * c).CopyTo(a.XMid);
         Linear(l, Projection.O, a.Att, n, a.XMid, true);
         RmsNorm.Forward(a.XMid.AsSpan(0, n * c), w.PostAttentionNorm, a.H2, a.Rstd2, n, c, eps);
@@ -144,10 +190,10 @@ public sealed partial class TrainingGraph
     }
 
     /// <summary>_dx holds d loss / d (layer output) on entry and d loss / d (layer input) on exit.</summary>
-    private void LayerBackward(int l, LayerActs a, float[] xIn, int b, int t)
+    private void LayerBackward(int l, LayerActs a, float[] xIn, int n)
     {
         var w = _model.Layers[l];
-        int n = b * t, c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
+        int c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
         int qd = nh * hs, kvd = nkv * hs, inter = _c.IntermediateSize;
         ReadOnlySpan<int> pos = _positions.AsSpan(0, n);
         var fg = FullGradients;
@@ -161,12 +207,7 @@ public sealed partial class TrainingGraph
 
         // Attention: xMid = xIn + o(att), att = attn(rope(q), rope(k), v), q/k/v = W h1, h1 = rmsnorm(xIn).
         LinearBackward(l, Projection.O, a.Att, _dx, n, _datt, false);
-        Array.Clear(_dk, 0, n * kvd); Array.Clear(_dv, 0, n * kvd);
-        var shape = new Attention.Shape(t, 0, nh, nkv, hs, qd, kvd, qd);
-        for (int s = 0; s < b; s++)
-            AttentionGrad.Backward(a.Q.AsSpan(s * t * qd, t * qd), a.K.AsSpan(s * t * kvd, t * kvd), a.V.AsSpan(s * t * kvd, t * kvd),
-                a.Probs.AsSpan(s * nh * t * t, nh * t * t), _datt.AsSpan(s * t * qd, t * qd),
-                _dq.AsSpan(s * t * qd, t * qd), _dk.AsSpan(s * t * kvd, t * kvd), _dv.AsSpan(s * t * kvd, t * kvd), shape);
+        AttentionBackward(a, n);
         _model.Rope.Backward(_dq, n, nh, qd, pos);
         _model.Rope.Backward(_dk, n, nkv, kvd, pos);
         LinearBackward(l, Projection.Q, a.H1, _dq, n, _dh, false);

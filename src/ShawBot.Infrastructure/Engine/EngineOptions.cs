@@ -20,6 +20,10 @@ public sealed class EngineOptions
 
     public bool DoubleQuant { get; set; } = true;
 
+    /// <summary>fast (int8 activations and codebook for the 4-bit linears) or exact (fp32 dequantization); see KernelMode.</summary>
+    [RegularExpression("^(fast|exact)$", ErrorMessage = "ShawBot:Engine:Kernels must be fast or exact")]
+    public string Kernels { get; set; } = "fast";
+
     /// <summary>An adapter to activate at start when the registry has none active (optional).</summary>
     public string? AdapterPath { get; set; }
 
@@ -46,9 +50,20 @@ public sealed class EngineOptions
     public int TopK { get; set; }
 
     [Range(0.5, 3.0)]
-    public double RepetitionPenalty { get; set; } = 1.1;
+    public double RepetitionPenalty { get; set; } = ShawBot.Engine.Generation.SamplingOptions.DraftRepetitionPenalty;
 
     public long Seed { get; set; } = 42;
+
+    /// <summary>Voice memory: at most this many past replies to similar comments in {examples} (0 = off; a template without {examples} is off too).</summary>
+    [Range(0, 32)]
+    public int Examples { get; set; } = 3;
+
+    /// <summary>Voice memory: the examples block is at most this many tokens.</summary>
+    [Range(16, 8192)]
+    public int ExamplesTokenBudget { get; set; } = 320;
+
+    /// <summary>The voice-memory settings drafting and retraining share.</summary>
+    public ShawBot.Engine.Retrieval.VoiceMemoryOptions VoiceMemory() => new() { Count = Examples, TokenBudget = ExamplesTokenBudget };
 
     /// <summary>Generation stops once the sign-off has been written.</summary>
     public string SignOff { get; set; } = Core.Options.DrafterOptions.DefaultSignOff;

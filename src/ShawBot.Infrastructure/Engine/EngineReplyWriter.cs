@@ -10,15 +10,18 @@ namespace ShawBot.Infrastructure.Engine;
 /// adapter active at the start of the call (a swap mid-draft does not affect it), and records the
 /// model and adapter version. Generation runs on a pool thread; one draft at a time.
 /// </summary>
-public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger) : IReplyWriter
+/// <param name="memory">Voice memory for the template's {examples} slot; null: the comment alone.</param>
+public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger, IPromptExamples? memory = null) : IReplyWriter
 {
-    public Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
+    public async Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Task.Run(() => Write(request, cancellationToken), cancellationToken);
+        var slots = new PromptSlots(request.Text, request.VideoTitle, request.VideoDescription, request.CommentLanguage);
+        if (memory is not null) slots = await memory.SlotsForAsync(slots, cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => Write(request, slots, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private ReplyDraft Write(ReplyRequest request, CancellationToken ct)
+    private ReplyDraft Write(ReplyRequest request, PromptSlots slots, CancellationToken ct)
     {
         var o = model.Options;
         var adapter = model.Adapters.Active;          // taken once: a swap affects the next draft
@@ -27,7 +30,7 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
             Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
             MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
         };
-        var prompt = model.Prompt.Build(new PromptSlots(request.Text), model.Generator.ContextTokens - sampling.MaxNewTokens);
+        var prompt = model.Prompt.Build(slots, model.Generator.ContextTokens - sampling.MaxNewTokens);
         if (prompt.ContainedMarkers)
             logger.LogInformation("Comment {CommentId} held the prompt template's markers; they were neutralised before drafting", request.CommentId);
         var result = model.Generator.Generate(prompt.Ids, sampling, adapter, null, ct);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 
@@ -64,7 +65,7 @@ public sealed class LanguageModel : IDisposable
         string name = local.Name;
         _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}",
             name, model.Config.NumLayers, model.SizeInBytes / 1e6, local.LoadTime.TotalSeconds, adapters.Active?.Version ?? "none");
-        return new Loaded(model, tokenizer, prompt, adapters, new TextGenerator(model, tokenizer, o.ContextTokens), name);
+        return new Loaded(model, tokenizer, prompt, adapters, new TextGenerator(model, tokenizer, o.ContextTokens, KernelModes.Parse(o.Kernels)), name);
     }
 
     public void Dispose()

@@ -6,7 +6,7 @@ using ShawBot.Engine.Training;
 namespace ShawBot.Infrastructure.Retraining;
 
 /// <summary>One training pair with the id the split is keyed on (a comment id, or "seed:" + a hash of the seed comment).</summary>
-public sealed record KeyedExample(string Id, string Comment, string Reply, bool Curated);
+public sealed record KeyedExample(string Id, string Comment, string Reply, bool Curated, string? VideoTitle = null);
 
 /// <summary>
 /// The data one retrain uses: curated examples (approved and edited replies; the store never
@@ -23,7 +23,7 @@ public sealed record RetrainDataset(
 
     public IReadOnlyList<string> CuratedIds => [.. Train.Concat(Eval).Where(e => e.Curated).Select(e => e.Id).Order(StringComparer.Ordinal)];
 
-    public static List<ReplyExample> ToReplyExamples(IEnumerable<KeyedExample> examples) => [.. examples.Select(e => new ReplyExample(e.Comment, e.Reply))];
+    public static List<ReplyExample> ToReplyExamples(IEnumerable<KeyedExample> examples) => [.. examples.Select(e => new ReplyExample(e.Comment, e.Reply, e.VideoTitle))];
 
     /// <summary>
     /// Deduplicates and splits. A comment that appears more than once (by id, or by normalized
@@ -42,7 +42,7 @@ public sealed record RetrainDataset(
         {
             if (string.IsNullOrWhiteSpace(c.Reply) || string.IsNullOrWhiteSpace(c.CommentText)) continue;
             if (byId.Remove(c.CommentId, out var older)) byText.Remove(Normalize(older.Comment));
-            var e = new KeyedExample(c.CommentId, c.CommentText, c.Reply, Curated: true);
+            var e = new KeyedExample(c.CommentId, c.CommentText, c.Reply, Curated: true, c.VideoTitle);
             string key = Normalize(c.CommentText);
             if (byText.Remove(key, out var sameText)) byId.Remove(sameText.Id);
             byText[key] = e;

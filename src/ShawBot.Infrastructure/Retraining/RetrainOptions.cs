@@ -84,6 +84,20 @@ public sealed class RetrainOptions : IValidatableObject
     public long Seed { get; set; } = 42;
 
     /// <summary>
+    /// Wall-clock budget of one run (zero = none). The trainer times its first steps, plans the steps
+    /// that fit (with the evaluations), stops in time with the best adapter evaluated, and the next
+    /// run resumes an unfinished plan. 5 h fits a night on a 7B in NF4 (see the README's figures).
+    /// </summary>
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromHours(5);
+
+    /// <summary>Continue from the live adapter on the new curated examples plus a replay sample (off: from scratch on everything; the CLI's --from-scratch).</summary>
+    public bool WarmStart { get; set; } = true;
+
+    /// <summary>Older training examples replayed per new one when warm-starting (2 = two old for each new).</summary>
+    [Range(0.0, 1000.0)]
+    public double ReplayRatio { get; set; } = 2.0;
+
+    /// <summary>
     /// Train on a below-normal-priority thread (nice 10 on Linux) so polling and drafting keep the
     /// cores; off only where a retrain should take its full share (tests on a busy machine).
     /// </summary>
@@ -113,7 +127,7 @@ public sealed class RetrainOptions : IValidatableObject
             },
             LearningRate = (float)LearningRate, Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize,
             GradientAccumulation = GradientAccumulation, MaxLength = MaxLength, EvalFraction = EvalFraction,
-            Seed = unchecked((ulong)Seed),
+            Seed = unchecked((ulong)Seed), TimeBudget = TimeBudget,
         };
     }
 
@@ -131,6 +145,8 @@ public sealed class RetrainOptions : IValidatableObject
         catch (Exception e) when (e is ArgumentException or IOException) { trainError = e.Message; }
         if (trainError != null)
             yield return new ValidationResult($"ShawBot:Retrain training settings: {trainError}", [nameof(Targets)]);
+        if (TimeBudget < TimeSpan.Zero)
+            yield return new ValidationResult($"ShawBot:Retrain:TimeBudget {TimeBudget} must be ≥ 0 (0 = no budget)", [nameof(TimeBudget)]);
         if (MisfireThreshold <= TimeSpan.Zero)
             yield return new ValidationResult("ShawBot:Retrain:MisfireThreshold must be positive", [nameof(MisfireThreshold)]);
     }

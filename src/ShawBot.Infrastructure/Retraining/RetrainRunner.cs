@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
 using ShawBot.Engine.Lora;
+using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
@@ -33,6 +34,7 @@ public sealed class RetrainRunner(
     TimeProvider? time = null) : IRetrainRunner
 {
     private const string RunFile = "run.json";
+    private const string PlanFile = "plan-ids.txt";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<RetrainOutcome> RunAsync(RetrainRequest request, IProgress<TrainProgress>? progress, CancellationToken cancellationToken)
@@ -48,25 +50,31 @@ public sealed class RetrainRunner(
         registry.CleanUpIncomplete();
 
         var curated = await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false);
-        var seed = o.SeedDataPath is { Length: > 0 } seedPath ? ReplyDataset.LoadJsonl(seedPath) : [];
+        // The seed file's held-out lines (HeldOutSplit) are never trained on.
+        var seed = o.SeedDataPath is { Length: > 0 } seedPath ? HeldOutSplit.Load(seedPath, DataPart.Train) : [];
         var dataset = RetrainDataset.Build(curated, seed, o.EvalFraction);
         var latest = registry.Latest;
         var previousIds = latest is null ? new HashSet<string>() : registry.DatasetIds(latest);
         int newExamples = dataset.CuratedIds.Count(id => !previousIds.Contains(id));
-        if (latest != null && newExamples < o.MinNewExamples && !request.Force)
+        bool resuming = ReadFingerprint(registry.TrainingFolder) is not null;     // an unfinished plan goes on regardless
+        if (latest != null && newExamples < o.MinNewExamples && !request.Force && !resuming)
             return Done(RetrainOutcomeKind.Skipped, $"skipped: {newExamples} new curated example(s) since {latest.Name}, {o.MinNewExamples} needed") with { DatasetSize = dataset.Count, NewExamples = newExamples };
         if (dataset.Train.Count == 0 || dataset.Eval.Count == 0)
             return Done(RetrainOutcomeKind.Skipped, $"skipped: {dataset.Count} example(s) after deduplication; need at least 2 (one to train on, one to evaluate)") with { DatasetSize = dataset.Count };
 
         // Touching Model loads the base once (a no-op when the service already loaded it).
         var llm = model.Model;
-        var trainOptions = o.ToTrainOptions(model.Name);
-        var trainer = new Trainer(llm, model.Tokenizer, model.Prompt.Template, trainOptions);
         var (compareWith, compareName) = AdapterToCompare();
+        var (trainOptions, train) = PlanTraining(o, dataset, model.Adapters.Active?.Version);
+        // The budget is the whole run's: what the dataset and the model load took comes off the trainer's share.
+        if (o.TimeBudget > TimeSpan.Zero)
+            trainOptions = trainOptions with { TimeBudget = TimeSpan.FromTicks(Math.Max(1, (o.TimeBudget - (_time.GetUtcNow() - started)).Ticks)) };
+        trainOptions = trainOptions with { VoiceMemory = model.Options.VoiceMemory() };
+        var trainer = new Trainer(llm, model.Tokenizer, model.Prompt.Template, trainOptions);
         logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
             request.RequestedBy, dataset.Count, dataset.CuratedCount, newExamples, dataset.SeedCount, dataset.Train.Count, dataset.Eval.Count, dataset.Hash[..12]);
 
-        var work = await BelowNormalThread.Run("shawbot-retrain", () => TrainAndEvaluate(trainer, dataset, trainOptions, compareWith, progress, cancellationToken), o.LowPriority).ConfigureAwait(false);
+        var work = await BelowNormalThread.Run("shawbot-retrain", () => TrainAndEvaluate(trainer, dataset, train, trainOptions, compareWith, progress, cancellationToken), o.LowPriority).ConfigureAwait(false);
         if (work is null)
             return Done(RetrainOutcomeKind.Interrupted, "stopped before the end of training; the checkpoint in adapters/.training resumes on the next run") with { DatasetSize = dataset.Count, NewExamples = newExamples };
 
@@ -77,6 +85,8 @@ public sealed class RetrainRunner(
             : $"eval loss {(work.NewLoss < work.ComparedLoss ? $"improved by only {Improvement(work):0.0%}" : $"did not improve ({Improvement(work):+0.0%;-0.0%})")}, margin {margin:0.0%}: {compareName} stays";
         // The trainer recorded the numbers; the plots for the page and the report are drawn here.
         LossCurvePlot.WriteBoth(LossCurve.Load(Path.Combine(registry.TrainingFolder, LossCurve.FileName)), registry.TrainingFolder);
+        if (!work.Training.PlanFinished && work.Training.Plan is { } plan)
+            decision += $"; time budget {o.TimeBudget} ended the plan at step {work.Training.Steps}/{plan.TotalSteps}, the next run resumes it";
         var createdAt = _time.GetUtcNow();
         var version = registry.AddVersion(registry.TrainingFolder, name => new AdapterMetadata
         {
@@ -87,7 +97,7 @@ public sealed class RetrainRunner(
             RequestedBy = request.RequestedBy, Rank = o.Rank, Alpha = o.Alpha, Targets = o.Targets, LearningRate = o.LearningRate,
             Epochs = o.Epochs, MaxSteps = o.MaxSteps,
         }, dataset.CuratedIds, new[] { LossCurve.FileName, LossCurvePlot.SvgFile, LossCurvePlot.PngFile, "metrics.json" }.Select(f => Path.Combine(registry.TrainingFolder, f)));
-        DeleteFolder(registry.TrainingFolder);
+        if (work.Training.PlanFinished) DeleteFolder(registry.TrainingFolder);
 
         // The candidate's weights are the version's files: they go live as they are, not read from disk again.
         if (promote) live.Activate(version.Name, request.RequestedBy, decision, loaded: work.Candidate);
@@ -114,15 +124,38 @@ public sealed class RetrainRunner(
     private sealed record TrainedCandidate(TrainResult Training, LoraAdapter Candidate, double NewLoss, double ComparedLoss, IReadOnlyList<SampleReply> Samples);
 
     /// <summary>Runs on the below-normal thread. Null when cancelled (a checkpoint was saved).</summary>
-    private TrainedCandidate? TrainAndEvaluate(Trainer trainer, RetrainDataset dataset, TrainOptions trainOptions, LoraAdapter? compareWith,
-        IProgress<TrainProgress>? progress, CancellationToken ct)
+    /// <summary>
+    /// Warm start (unless off or nothing is live): continue from the active version's weights on the
+    /// curated examples it has not seen plus a replay sample of the rest of the training split
+    /// (ReplayRatio : 1, fixed seed); otherwise from scratch on the whole training split. Eval is
+    /// the held-out split either way, never drawn from.
+    /// </summary>
+    private (TrainOptions Options, IReadOnlyList<KeyedExample> Train) PlanTraining(RetrainOptions o, RetrainDataset dataset, string? liveVersion)
+    {
+        // Inside the budget: the trainer's last evaluation, then the candidate's and the live adapter's here.
+        var options = o.ToTrainOptions(model.Name) with { ReserveEvaluations = 3 };
+        if (!o.WarmStart || liveVersion is null || !AdapterRegistry.IsVersionName(liveVersion) || registry.Get(liveVersion) is not { } live)
+            return (options, dataset.Train);
+        var seen = registry.DatasetIds(live);
+        var fresh = dataset.Train.Where(e => e.Curated && !seen.Contains(e.Id)).ToList();
+        var older = dataset.Train.Where(e => !e.Curated || seen.Contains(e.Id)).ToList();
+        logger.LogInformation("Warm start from {Version}: {Fresh} new example(s) + replay of {Older} older at {Ratio}:1", live.Name, fresh.Count, older.Count, o.ReplayRatio);
+        return (options with { WarmStartPath = live.Path }, ReplaySample.Mix(fresh, older, o.ReplayRatio, options.Seed));
+    }
+
+    private TrainedCandidate? TrainAndEvaluate(Trainer trainer, RetrainDataset dataset, IReadOnlyList<KeyedExample> plannedTrain, TrainOptions trainOptions,
+        LoraAdapter? compareWith, IProgress<TrainProgress>? progress, CancellationToken ct)
     {
         string work = registry.TrainingFolder;
-        string fingerprint = JsonSerializer.Serialize(new { dataset = dataset.Hash, model = model.Name, options = trainOptions.ToString(), targets = trainOptions.Lora.TargetPattern ?? string.Join(",", trainOptions.Lora.TargetModules) });
-        var train = RetrainDataset.ToReplyExamples(dataset.Train);
+        // The plan's identity: an unfinished plan resumes with its own training list and start, whatever is live now.
+        string fingerprint = JsonSerializer.Serialize(new { dataset = dataset.Hash, model = model.Name, options = (trainOptions with { WarmStartPath = null, TimeBudget = default }).ToString(), targets = trainOptions.Lora.TargetPattern ?? string.Join(",", trainOptions.Lora.TargetModules), replay = options.Value.ReplayRatio });
+        string planFile = Path.Combine(work, PlanFile);
+        bool resume = ReadFingerprint(work) == fingerprint && File.Exists(planFile);
+        var byId = dataset.Train.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        var train = RetrainDataset.ToReplyExamples(resume ? File.ReadAllLines(planFile).Where(byId.ContainsKey).Select(id => byId[id]) : plannedTrain);
         var eval = RetrainDataset.ToReplyExamples(dataset.Eval);
         TrainResult result;
-        if (ReadFingerprint(work) == fingerprint)
+        if (resume)
         {
             logger.LogInformation("Resuming the interrupted retrain in {Folder}", work);
             try { result = trainer.Train(train, eval, work, progress, ct); }
@@ -139,21 +172,23 @@ public sealed class RetrainRunner(
 
         if (!result.Completed) return null;
         var candidate = PeftAdapterFiles.Load(work, model.Model.Config, "candidate");
-        var evalSet = trainer.Encode(eval);
+        var memory = trainer.MemoryOf(train);   // the prompts Train built: examples from the training split
+        var evalSet = trainer.Encode(eval, memory);
         double newLoss = trainer.Evaluate(candidate, evalSet, ct);
         double comparedLoss = trainer.Evaluate(compareWith, evalSet, ct);
-        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, candidate, compareWith, ct));
+        return new TrainedCandidate(result, candidate, newLoss, comparedLoss, Samples(dataset, memory, candidate, compareWith, ct));
 
         TrainResult TrainFresh()
         {
             DeleteFolder(work);
             Directory.CreateDirectory(work);
+            File.WriteAllLines(planFile, plannedTrain.Select(e => e.Id));
             AdapterRegistry.WriteAtomically(Path.Combine(work, RunFile), fingerprint);
             return trainer.Train(train, eval, work, progress, ct);
         }
     }
 
-    private List<SampleReply> Samples(RetrainDataset dataset, LoraAdapter candidate, LoraAdapter? current, CancellationToken ct)
+    private List<SampleReply> Samples(RetrainDataset dataset, VoiceMemory? memory, LoraAdapter candidate, LoraAdapter? current, CancellationToken ct)
     {
         var o = options.Value;
         var e = model.Options;
@@ -169,7 +204,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Prompt.Build(new PromptSlots(ex.Comment), generator.ContextTokens - sampling.MaxNewTokens).Ids;
+            int[] prompt = model.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

@@ -6,6 +6,7 @@ using ShawBot.Core;
 using ShawBot.Core.Moderation;
 using ShawBot.Core.Ports;
 using ShawBot.Infrastructure.Adapters;
+using ShawBot.Infrastructure.Engine;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -26,6 +27,9 @@ public static class RetrainServiceCollectionExtensions
         // Quartz's store is configured now, from the bound section (validated again on start).
         var options = configuration.BindOptions<RetrainOptions>(RetrainOptions.Section);
         var storeOptions = configuration.BindOptions<Store.StoreOptions>(Store.StoreOptions.Section);
+        // Voice memory retrieves from the retrain's training pool, so it lives here; it is used only when
+        // the template has {examples} (and costs nothing otherwise), with retraining on or off.
+        services.TryAddSingleton<IPromptExamples, VoiceMemorySource>();
         if (!options.Enabled)
         {
             services.TryAddSingleton<IRetrainTrigger, UnavailableRetrainTrigger>();

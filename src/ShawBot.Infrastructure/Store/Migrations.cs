@@ -10,10 +10,52 @@ internal static class Migrations
     public static IReadOnlyList<(int Version, string Name, string Sqlite, string Postgres)> Steps { get; } =
     [
         (1, "initial schema", InitialSchema.Render(SchemaDialect.Sqlite), InitialSchema.Render(SchemaDialect.Postgres)),
-        (2, "work leases",
+        Both(2, "reply parts (Discord replies of several messages)", """
+            -- One row per message of a reply: attempted before the POST, message id after it. A retry
+            -- after an unknown outcome reads the platform's history from attempted_at on.
+            CREATE TABLE reply_parts (
+                comment_id   TEXT NOT NULL REFERENCES comments (comment_id),
+                part         INTEGER NOT NULL CHECK (part >= 0),
+                attempted_at {Time} NOT NULL,
+                message_id   TEXT UNIQUE,
+                sent_at      {Time},
+                PRIMARY KEY (comment_id, part)
+            );
+            """),
+        Both(3, "video catalog and screening", """
+            -- videos.list results: fetched once per video; an empty title marks a video YouTube did not return.
+            CREATE TABLE videos (
+                video_id    TEXT PRIMARY KEY,
+                title       TEXT NOT NULL,
+                description TEXT,
+                fetched_at  {Time} NOT NULL
+            );
+
+            -- YouTube's own moderationStatus (heldForReview, likelySpam) of a comment, for screening.
+            CREATE TABLE comment_youtube_status (
+                comment_id TEXT PRIMARY KEY REFERENCES comments (comment_id),
+                status     TEXT NOT NULL
+            );
+
+            -- The screening flags shown with a draft, one per line.
+            CREATE TABLE draft_flags (
+                draft_id {Id} PRIMARY KEY REFERENCES drafts (draft_id),
+                flags    TEXT NOT NULL
+            );
+            """),
+        (4, "work leases",
             "ALTER TABLE comments ADD COLUMN claimed_by TEXT; ALTER TABLE comments ADD COLUMN lease_until TEXT;",
             "ALTER TABLE comments ADD COLUMN claimed_by text; ALTER TABLE comments ADD COLUMN lease_until timestamptz;"),
     ];
+
+    /// <summary>
+    /// A step written once for both providers: {Time} is a time (TEXT in SQLite, timestamptz in PostgreSQL) and {Id}
+    /// a draft id (INTEGER, bigint); the SQLite text is byte for byte the step SQLite databases were created with.
+    /// </summary>
+    private static (int Version, string Name, string Sqlite, string Postgres) Both(int version, string name, string template) =>
+        (version, name,
+         template.Replace("{Time}", "TEXT", StringComparison.Ordinal).Replace("{Id}", "INTEGER", StringComparison.Ordinal),
+         template.Replace("{Time}", "timestamptz", StringComparison.Ordinal).Replace("{Id}", "bigint", StringComparison.Ordinal));
 
     /// <summary>The steps in SQLite's dialect.</summary>
     public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } = [.. Steps.Select(s => (s.Version, s.Name, s.Sqlite))];

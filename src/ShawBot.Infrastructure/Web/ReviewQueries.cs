@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 using ShawBot.Core.Text;
 
 namespace ShawBot.Infrastructure.Web;
@@ -19,7 +20,14 @@ public sealed record QueueEntry(
     string AdapterVersion,
     DateTimeOffset CommentPublishedAt,
     DateTimeOffset DraftedAt,
-    IReadOnlyList<string> Flags);
+    IReadOnlyList<string> Flags)
+{
+    /// <summary>Where the comment came from: "YouTube" or "Discord".</summary>
+    public string Platform { get; init; } = "YouTube";
+
+    /// <summary>The comment on its platform (video with the comment highlighted, or the Discord message).</summary>
+    public string? Link { get; init; }
+}
 
 /// <summary>A decided comment: what the moderator did and, once posted, the live reply.</summary>
 public sealed record HistoryEntry(
@@ -37,8 +45,11 @@ public sealed record HistoryEntry(
     DateTimeOffset? PostedAt,
     string? Reason);
 
-/// <summary>Read models for the page, built from the store's roles.</summary>
-public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews, IPublishStore posts, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web)
+/// <summary>
+/// Read models for the page, built from the store's roles; a draft's flags are the ones screening
+/// stored with it (<see cref="IScreeningStore"/>), else the comment's own screen.
+/// </summary>
+public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews, IPublishStore posts, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web, IScreeningStore? screening = null)
 {
     private const int QueueLimit = 500;
 
@@ -60,9 +71,15 @@ public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews,
             }
 
             var c = tracked.Comment;
+            var flags = (screening is null ? null : await screening.GetDraftFlagsAsync(draft.DraftId, cancellationToken).ConfigureAwait(false))
+                ?? CommentScreen.Screen(c.Text, maxComment).Flags;
             result.Add(new QueueEntry(
                 draft.DraftId, c.CommentId, c.VideoId, c.VideoTitle, c.AuthorDisplayName, c.Text, draft.Text,
-                draft.ModelName, draft.AdapterVersion, c.PublishedAt, draft.CreatedAt, CommentScreen.Screen(c.Text, maxComment).Flags));
+                draft.ModelName, draft.AdapterVersion, c.PublishedAt, draft.CreatedAt, flags)
+            {
+                Platform = CommentOrigin.Of(c).PlatformName,
+                Link = CommentOrigin.Of(c).Url(c),
+            });
         }
 
         return result;
@@ -90,6 +107,18 @@ public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews,
                     c.CommentId, c.VideoTitle, c.AuthorDisplayName, c.Text, draft?.Text ?? "", tracked.State,
                     decision?.Kind, decision?.Moderator.Name, decision?.DecidedAt, reply?.Text ?? decision?.FinalText,
                     reply?.YouTubeReplyId, reply?.PostedAt, tracked.Reason));
+            }
+        }
+
+        // Comments that screening skipped: never drafted, listed with the reason so no drop is silent.
+        foreach (var tracked in await comments.ListByStateAsync(CommentState.Skipped, 100_000, cancellationToken).ConfigureAwait(false))
+        {
+            if (tracked.Reason?.StartsWith(Core.Screening.DraftScreening.SkipPrefix, StringComparison.Ordinal) == true)
+            {
+                var c = tracked.Comment;
+                result.Add(new HistoryEntry(
+                    c.CommentId, c.VideoTitle, c.AuthorDisplayName, c.Text, "", tracked.State,
+                    null, null, tracked.StateChangedAt, null, null, null, tracked.Reason));
             }
         }
 

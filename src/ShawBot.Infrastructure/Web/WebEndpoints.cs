@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Moderation;
+using ShawBot.Core.Options;
+using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
 using ShawBot.Infrastructure.Adapters;
 
@@ -27,7 +29,12 @@ public sealed record WebStatus(
     bool RetrainConfigured,
     bool RollbackConfigured,
     RetrainProgress? RetrainProgress,
-    RetrainRequestInfo? LastRetrainRequest);
+    RetrainRequestInfo? LastRetrainRequest,
+    QuotaStatus? Quota = null);
+
+/// <summary>The YouTube quota: units spent on today's Pacific day, the budget, and the pause after quotaExceeded.</summary>
+/// <param name="PausedUntil">When YouTube calls resume after a quotaExceeded (next Pacific midnight); null when not paused.</param>
+public sealed record QuotaStatus(int SpentToday, int DailyBudget, DateTimeOffset? PausedUntil);
 
 /// <summary>The page (embedded index.html, app.js, app.css) and its JSON API under /api.</summary>
 public static partial class WebEndpoints
@@ -91,11 +98,20 @@ public static partial class WebEndpoints
         api.MapGet("/adapters/{version}/loss-curve.svg", (string version, AdapterRegistry r) =>
             r.LossCurvePath(version) is { } path ? Results.File(path, "image/svg+xml") : Results.NotFound());
         api.MapGet("/status", StatusAsync);
-        api.MapPost("/drafts/{draftId:long}/decision", DecideAsync);
+        api.MapPost("/drafts/{draftId:long}/decision", DecideFromBodyAsync);
         api.MapPost("/drafts/{draftId:long}/regenerate", (long draftId, AdminRequest? body, HttpContext http, CancellationToken ct) =>
             DecideAsync(draftId, new DecisionRequest(DecisionKind.Regenerate, null, body?.Moderator), http, ct));
         api.MapPost("/retrain", RetrainAsync);
         api.MapPost("/adapters/rollback", RollbackAsync);
+    }
+
+    /// <summary>Reads the body itself, so that a bad body gets a 400 that says what is wrong (model binding answers with an empty one).</summary>
+    private static async Task<IResult> DecideFromBodyAsync(long draftId, HttpContext http, CancellationToken ct)
+    {
+        var (request, error) = await DecisionBody.ReadAsync(http.Request, ct).ConfigureAwait(false);
+        return request is null
+            ? Results.BadRequest(new { status = DecisionStatus.Invalid.ToString(), state = (string?)null, message = error })
+            : await DecideAsync(draftId, request, http, ct).ConfigureAwait(false);
     }
 
     private static async Task<IResult> DecideAsync(long draftId, DecisionRequest request, HttpContext http, CancellationToken ct)
@@ -160,7 +176,22 @@ public static partial class WebEndpoints
             RetrainTrigger(services) is not null,
             AdapterAdmin(services) is not null,
             services.GetService<IRetrainProgress>()?.Current,
-            services.GetRequiredService<WebRetrainState>().Last);
+            services.GetRequiredService<WebRetrainState>().Last,
+            await QuotaAsync(services, services.GetRequiredService<IQuotaStore>(), ct).ConfigureAwait(false));
+    }
+
+    private static async Task<QuotaStatus?> QuotaAsync(IServiceProvider services, IQuotaStore store, CancellationToken ct)
+    {
+        if (services.GetService<QuotaGate>() is not { } gate)
+        {
+            return null;
+        }
+
+        await gate.RestoreAsync(ct).ConfigureAwait(false);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var spent = await store.GetQuotaSpentAsync(QuotaGate.QuotaDay(now), ct).ConfigureAwait(false);
+        var budget = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PollerOptions>>().CurrentValue.DailyQuotaBudget;
+        return new QuotaStatus(spent, budget, gate.PausedUntil > now ? gate.PausedUntil : null);
     }
 
     /// <summary>The retrain trigger when retraining is available here; null (the page says "not configured") otherwise.</summary>

@@ -71,6 +71,6 @@ public sealed class YouTubeCommentSource : ICommentSource
             snippet.UpdatedAt ?? published);
         var replies = item.Replies?.Comments ?? [];
         var ownerReplied = replies.Any(r => r.Snippet?.AuthorChannelId?.Value == channelId);
-        return new CoreThread(comment, (int)(item.Snippet!.TotalReplyCount ?? replies.Count), ownerReplied);
+        return new CoreThread(comment, (int)(item.Snippet!.TotalReplyCount ?? replies.Count), ownerReplied, snippet.ModerationStatus);
     }
 }

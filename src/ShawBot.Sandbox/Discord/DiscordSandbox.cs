@@ -23,7 +23,9 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _snowflake = 1_300_000_000_000_000_000;
+    private static readonly DateTimeOffset DiscordEpoch = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly Lock _idLock = new();
+    private ulong _lastId;
 
     private DiscordSandbox(WebApplication app, DiscordSandboxOptions options)
     {
@@ -87,7 +89,13 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    internal ulong NextId() => (ulong)Interlocked.Increment(ref _snowflake);
+    /// <summary>Snowflakes as Discord makes them: milliseconds since 2015 · 2²², kept strictly increasing.</summary>
+    internal ulong NextId()
+    {
+        var now = (ulong)(DateTimeOffset.UtcNow - DiscordEpoch).TotalMilliseconds << 22;
+        lock (_idLock)
+            return _lastId = Math.Max(_lastId + 1, now);
+    }
 
     private void Configure(WebApplication app)
     {
@@ -115,6 +123,8 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
         Map(app, "POST", "/channels/{channel_id}/messages", CreateMessageAsync);
         Map(app, "PATCH", "/channels/{channel_id}/messages/{message_id}", async c => Rest.EditMessage(Id(c, "channel_id"), Id(c, "message_id"), await BodyAsync(c)));
         Map(app, "GET", "/channels/{channel_id}/messages/{message_id}", c => Rest.GetMessage(Id(c, "channel_id"), Id(c, "message_id")));
+        Map(app, "GET", "/channels/{channel_id}/messages", c => Rest.ListMessages(Id(c, "channel_id"), c.Request.Query["after"], c.Request.Query["limit"]));
+        Map(app, "GET", "/channels/{channel_id}", c => Rest.GetChannel(Id(c, "channel_id")));
         Map(app, "POST", "/interactions/{interaction_id}/{token}/callback", async c => Rest.Callback(Id(c, "interaction_id"), Str(c, "token"), await BodyAsync(c)));
         Map(app, "PATCH", "/webhooks/{application_id}/{token}/messages/@original", async c => Rest.EditOriginal(Id(c, "application_id"), Str(c, "token"), await BodyAsync(c)));
         Map(app, "POST", "/webhooks/{application_id}/{token}", async c => Rest.Followup(Id(c, "application_id"), Str(c, "token"), await BodyAsync(c)));
@@ -172,7 +182,12 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
     {
         ulong channel = Id(c, "channel_id");
         if (!c.Request.HasFormContentType)
-            return Rest.CreateMessage(channel, await BodyAsync(c));
+        {
+            var created = Rest.CreateMessage(channel, await BodyAsync(c));
+            if (Rest.StallOf(channel) is { } stall)
+                await Task.Delay(stall, c.RequestAborted).ConfigureAwait(false);
+            return created;
+        }
         var form = await c.Request.ReadFormAsync(c.RequestAborted).ConfigureAwait(false);
         if (JsonNode.Parse(form["payload_json"].ToString() is { Length: > 0 } json ? json : "{}") is not JsonObject payload)
             return SandboxRest.Error(400, 50035, "Invalid Form Body: payload_json: not a JSON object.");

@@ -73,6 +73,23 @@ public sealed class SandboxGateway
         }
     }
 
+    /// <summary>
+    /// Dispatches to the live session if it is ready and identified with all of <paramref name="intents"/>;
+    /// otherwise the event is lost (not queued), as for a bot that was offline or restarted: a client must
+    /// read the history for what it missed. <paramref name="shape"/> adapts the payload to the session's intents.
+    /// </summary>
+    public bool DispatchIfLive(string eventName, int intents, Func<int, JsonNode> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        lock (_gate)
+        {
+            if (_live is not { Session: { } session, Ready: true } live || (session.Intents & intents) != intents)
+                return false;
+            SendDispatch(live, session, eventName, shape(session.Intents));
+            return true;
+        }
+    }
+
     /// <summary>Op 7: asks the client to reconnect and resume.</summary>
     public void SendReconnect() => SendToLive(7, null);
 
@@ -201,7 +218,7 @@ public sealed class SandboxGateway
             case 2:
                 Record(new GatewayLogEntry(_clock.Elapsed, connection.Id, GatewayDirection.Received, 2,
                     Detail: $"intents={d.GetProperty("intents").GetInt32()}"));
-                OnIdentify(connection, d.GetProperty("token").GetString());
+                OnIdentify(connection, d.GetProperty("token").GetString(), d.GetProperty("intents").GetInt32());
                 break;
             case 6:
                 string? sessionId = d.GetProperty("session_id").GetString();
@@ -215,7 +232,7 @@ public sealed class SandboxGateway
         }
     }
 
-    private void OnIdentify(Connection connection, string? token)
+    private void OnIdentify(Connection connection, string? token, int intents)
     {
         lock (_gate)
         {
@@ -229,7 +246,7 @@ public sealed class SandboxGateway
                 connection.Outgoing.Writer.TryWrite(new Outgoing(null, 4005, "Already authenticated.", false));
                 return;
             }
-            var session = new Session(Guid.NewGuid().ToString("N"));
+            var session = new Session(Guid.NewGuid().ToString("N")) { Intents = intents };
             _sessions[session.Id] = session;
             connection.Session = session;
             var ready = new JsonObject
@@ -358,6 +375,7 @@ public sealed class SandboxGateway
     {
         public string Id { get; } = id;
         public long Sequence { get; set; }
+        public int Intents { get; init; }
         public List<(long Seq, string Text, string Event)> Buffer { get; } = new();
     }
 

@@ -94,6 +94,16 @@ public sealed class SandboxMessage
 
     public string Content => Body["content"]?.GetValue<string>() ?? "";
 
+    /// <summary>The author's user id (the bot's application id for the bot's own messages).</summary>
+    public ulong AuthorId => ulong.Parse(Body["author"]?["id"]?.GetValue<string>() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>For a reply: the message it answers (message_reference.message_id).</summary>
+    public ulong? ReferencedMessageId =>
+        Body["message_reference"]?["message_id"]?.GetValue<string>() is { } id ? ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The allowed_mentions the bot sent with the message, as JSON (null when it sent none).</summary>
+    public string? AllowedMentionsJson => Body["allowed_mentions"]?.ToJsonString();
+
     /// <summary>Every button: custom_id (or url), label, disabled.</summary>
     public IReadOnlyList<SandboxButton> Buttons =>
         (Body["components"] as JsonArray ?? new JsonArray())

@@ -9,7 +9,7 @@ namespace ShawBot.Sandbox.Discord;
 /// registered commands, with the same checks Discord makes (unknown interaction 10062, already
 /// acknowledged 40060, over-long content or custom_id 50035).
 /// </summary>
-public sealed class SandboxRest
+public sealed partial class SandboxRest
 {
     private readonly object _lock = new();
     private readonly Dictionary<ulong, SandboxMessage> _messages = new();
@@ -81,13 +81,16 @@ public sealed class SandboxRest
         }
     }
 
-    /// <summary>Creates a message as if someone (not the bot) posted it; returns it.</summary>
-    internal SandboxMessage AddMessage(ulong channelId, JsonObject body, ulong? interactionId = null)
+    /// <summary>Creates a message posted by the bot (or by <paramref name="author"/>, a user's JSON); returns it.</summary>
+    internal SandboxMessage AddMessage(ulong channelId, JsonObject body, ulong? interactionId = null, JsonObject? author = null)
     {
         var id = _nextId();
         body["id"] = id.ToString();
         body["channel_id"] = channelId.ToString();
-        body["author"] = new JsonObject { ["id"] = _options.ApplicationId.ToString(), ["username"] = "ShawBot", ["bot"] = true };
+        body["guild_id"] = _options.GuildId.ToString();
+        body["timestamp"] = SnowflakeTime(id).ToString("O");
+        body["type"] ??= 0;
+        body["author"] = author ?? new JsonObject { ["id"] = _options.ApplicationId.ToString(), ["username"] = "ShawBot", ["bot"] = true };
         var message = new SandboxMessage(id, channelId, body) { InteractionId = interactionId };
         lock (_lock)
             _messages[id] = message;
@@ -99,6 +102,8 @@ public sealed class SandboxRest
         if (Invalid(body) is { } bad)
             return bad;
         var picked = Pick(body);
+        if (Reference(channelId, body, picked) is { } badReference)
+            return badReference;
         files ??= [];
         if (files.Count > 10)
             return Error(400, 50035, "Invalid Form Body: files: Must be 10 or fewer in length.");

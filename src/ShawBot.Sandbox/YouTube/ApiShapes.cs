@@ -54,7 +54,8 @@ internal sealed record CommentSnippet(
     string ViewerRating,
     int LikeCount,
     string PublishedAt,
-    string UpdatedAt);
+    string UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModerationStatus = null);
 
 internal sealed record AuthorChannelId(string Value);
 
@@ -69,3 +70,9 @@ internal sealed record ErrorItem(
     string Reason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Location = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LocationType = null);
+
+internal sealed record VideoListResponse(string Kind, string Etag, PageInfo PageInfo, IReadOnlyList<VideoResource> Items);
+
+internal sealed record VideoResource(string Kind, string Etag, string Id, VideoSnippet Snippet);
+
+internal sealed record VideoSnippet(string ChannelId, string Title, string Description, string ChannelTitle);

@@ -50,6 +50,9 @@ public enum FaultTarget
 
     /// <summary>comments.insert</summary>
     Insert,
+
+    /// <summary>videos.list</summary>
+    ListVideos,
 }
 
 /// <summary>A fault applied to the next <see cref="Count"/> matching requests (−1: until cleared).</summary>

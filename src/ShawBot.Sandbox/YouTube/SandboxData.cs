@@ -5,13 +5,22 @@ using System.Text.Json.Serialization;
 
 namespace ShawBot.Sandbox.YouTube;
 
-/// <summary>One line of a seed file: {"videoId","videoTitle","author","text"}; videoId and videoTitle are optional.</summary>
+/// <summary>
+/// One line of a seed file: {"videoId","videoTitle","author","text"}; videoId and videoTitle are optional, and so
+/// are "videoDescription" (served by videos.list) and "moderationStatus" (heldForReview, likelySpam: served on the comment).
+/// </summary>
 public sealed record SeedComment(
     [property: JsonPropertyName("videoId")] string? VideoId,
     [property: JsonPropertyName("videoTitle")] string? VideoTitle,
     [property: JsonPropertyName("author")] string Author,
     [property: JsonPropertyName("text")] string Text)
 {
+    [JsonPropertyName("videoDescription")]
+    public string? VideoDescription { get; init; }
+
+    [JsonPropertyName("moderationStatus")]
+    public string? ModerationStatus { get; init; }
+
     /// <summary>Reads a JSONL seed file; blank lines are skipped, a bad line throws with its number.</summary>
     public static IReadOnlyList<SeedComment> ReadJsonl(TextReader reader)
     {
@@ -63,7 +72,8 @@ public sealed record SandboxComment(
     string AuthorDisplayName,
     string Text,
     DateTimeOffset PublishedAt,
-    bool IsReply);
+    bool IsReply,
+    string? ModerationStatus = null);
 
 internal sealed class SandboxThread
 {
@@ -76,6 +86,8 @@ internal sealed class SandboxThread
 
 internal sealed record SandboxVideo(string Id, string Title)
 {
+    public string? Description { get; set; }
+
     public bool CommentsDisabled { get; set; }
 }
 
@@ -121,7 +133,7 @@ internal sealed class SandboxData
             var video = ResolveVideo(seed);
             var id = commentId ?? NewId("Ugz");
             var comment = new SandboxComment(
-                id, id, video.Id, authorChannelId ?? AuthorChannel(seed.Author), seed.Author, seed.Text, NextTimestamp(), IsReply: false);
+                id, id, video.Id, authorChannelId ?? AuthorChannel(seed.Author), seed.Author, seed.Text, NextTimestamp(), IsReply: false, seed.ModerationStatus);
             var thread = new SandboxThread { Sequence = ++_sequence, TopLevel = comment };
             _threads.Add(thread);
             _byId[id] = thread;
@@ -215,6 +227,8 @@ internal sealed class SandboxData
                 known = new SandboxVideo(videoId, seed.VideoTitle ?? $"Video {videoId}");
                 _videos[videoId] = known;
             }
+
+            known.Description ??= seed.VideoDescription;
 
             return known;
         }

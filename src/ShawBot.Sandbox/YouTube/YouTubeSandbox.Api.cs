@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ShawBot.Sandbox.YouTube;
 
-// The API endpoints: /youtube/v3/commentThreads (GET), /youtube/v3/comments (GET, POST).
+// The API endpoints: /youtube/v3/commentThreads (GET), /youtube/v3/comments (GET, POST), /youtube/v3/videos (GET).
 public sealed partial class YouTubeSandbox
 {
     private const int ListCost = 1;
@@ -19,6 +19,7 @@ public sealed partial class YouTubeSandbox
         app.MapGet("/youtube/v3/commentThreads", context => Handle(context, FaultTarget.ListThreads, ListCost, ListThreads));
         app.MapGet("/youtube/v3/comments", context => Handle(context, FaultTarget.ListComments, ListCost, ListComments));
         app.MapPost("/youtube/v3/comments", context => Handle(context, FaultTarget.Insert, InsertCost, InsertComment));
+        app.MapGet("/youtube/v3/videos", context => Handle(context, FaultTarget.ListVideos, ListCost, ListVideos));
     }
 
     /// <summary>Counts the request, applies an injected fault or the quota, then runs the endpoint.</summary>
@@ -123,6 +124,31 @@ public sealed partial class YouTubeSandbox
             withReplies && p.Replies.Count > 0 ? new CommentThreadReplies([.. p.Replies.Take(5).Select(ToResource)]) : null)).ToList();
         return Task.FromResult(Results.Json(new CommentThreadListResponse(
             "youtube#commentThreadListResponse", Etag("threads" + before + take), next, new PageInfo(total, take), items)));
+    }
+
+    /// <summary>videos.list?part=snippet&amp;id=a,b,…: up to 50 ids; unknown ids are left out, as the API does.</summary>
+    private Task<IResult> ListVideos(HttpContext context)
+    {
+        if (Parts(context) is not { Count: > 0 })
+        {
+            return Task.FromResult(MissingParameter("part"));
+        }
+
+        var ids = context.Request.Query["id"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (ids.Count == 0)
+        {
+            return Task.FromResult(MissingParameter("id"));
+        }
+
+        if (ids.Count > 50)
+        {
+            return Task.FromResult(Error(400, "invalidParameter", "The request specifies more than 50 video ids.", "youtube.parameter", "id", "parameter"));
+        }
+
+        var items = ids.Select(Data.Video).OfType<SandboxVideo>()
+            .Select(v => new VideoResource("youtube#video", Etag("video" + v.Id), v.Id, new VideoSnippet(ChannelId, v.Title, v.Description ?? "", OwnerName)))
+            .ToList();
+        return Task.FromResult(Results.Json(new VideoListResponse("youtube#videoListResponse", Etag("videos" + string.Join(',', ids)), new PageInfo(items.Count, items.Count), items)));
     }
 
     private Task<IResult> ListComments(HttpContext context)
@@ -238,7 +264,8 @@ public sealed partial class YouTubeSandbox
             "none",
             0,
             SandboxData.Rfc3339(c.PublishedAt),
-            SandboxData.Rfc3339(c.PublishedAt)));
+            SandboxData.Rfc3339(c.PublishedAt),
+            c.ModerationStatus));
 
     private static HashSet<string>? Parts(HttpContext context)
     {

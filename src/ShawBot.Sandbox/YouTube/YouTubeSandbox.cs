@@ -165,6 +165,9 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
 
     public IReadOnlyList<string> VideoIds() => [.. Data.Videos().Select(v => v.Id)];
 
+    /// <summary>The title videos.list serves for the video; null when the sandbox has no such video.</summary>
+    public string? VideoTitle(string videoId) => Data.Video(videoId)?.Title;
+
     public void InjectFault(SandboxFault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);

@@ -26,6 +26,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "none",
     }.AcceptOnlyFromAmong([.. WeightFormatNames.All]);
 
+    /// <summary>--kernels: fast (int8 fast path for 4-bit weights) or exact (fp32 dequantization, the reference).</summary>
+    public static Option<string> Kernels(string defaultValue) => new Option<string>("--kernels")
+    {
+        Description = "4-bit linears at inference: fast (int8 activations and codebook) or exact (fp32 dequantization, the reference)",
+        DefaultValueFactory = _ => defaultValue,
+    }.AcceptOnlyFromAmong("fast", "exact");
+
     /// <summary>--double-quant: with --quantize nf4/fp4, also quantize the per-block scales to 8 bits (bitsandbytes' bnb_4bit_use_double_quant).</summary>
     public static Option<bool> DoubleQuant() => new("--double-quant")
     {
@@ -40,6 +47,24 @@ internal static class CommonOptions
     public static LocalModel LoadModel(ParseResult pr, Option<DirectoryInfo> model, Option<string> quantize, Option<bool> doubleQuant, Option<DirectoryInfo?>? adapter = null)
         => LocalModel.Load(new LocalModelSpec(pr.GetValue(model)!.FullName, pr.GetValue(quantize)!, pr.GetValue(doubleQuant), adapter is null ? null : pr.GetValue(adapter)?.FullName));
 
+    /// <summary>The exception's message for a person: without the " (Parameter 'x')" that ArgumentException appends.</summary>
+    public static string PlainMessage(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            var suffix = $" (Parameter '{name}')";
+            var at = message.IndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                message = message.Remove(at, suffix.Length);
+            }
+        }
+
+        return message.ReplaceLineEndings(" ");
+    }
+
     /// <summary>Runs a command body, turning expected failures (bad files, bad options) into one red line and exit code 1.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
@@ -48,7 +73,7 @@ internal static class CommonOptions
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException
                                        or UnauthorizedAccessException or NotSupportedException or KeyNotFoundException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {PlainMessage(e)}");
             return 1;
         }
     }

@@ -2,6 +2,9 @@ using System.CommandLine;
 using ShawBot.Core.Options;
 using ShawBot.Core.Text;
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Retrieval;
+using ShawBot.Engine.Training;
+using ShawBot.Engine.Kernels;
 
 namespace ShawBot.Cli.Commands;
 
@@ -10,6 +13,13 @@ internal static class GenerateCommand
 {
     private const string SignOff = DrafterOptions.DefaultSignOff;
 
+    /// <summary>Tokens of context `generate` runs with.</summary>
+    public const int ContextTokens = 4096;
+
+    /// <summary>The plain message for a comment whose prompt does not fit the context; null when it fits.</summary>
+    public static string? TooLong(int promptTokens, int contextTokens) => promptTokens < contextTokens ? null
+        : $"the comment is too long: with the instructions it is {promptTokens} tokens, and the model's context holds {contextTokens - 1}; shorten the comment";
+
     public static Command Create()
     {
         var model = CommonOptions.Model();
@@ -17,17 +27,24 @@ internal static class GenerateCommand
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
+        var kernels = CommonOptions.Kernels("fast");
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
         var topK = new Option<int>("--top-k") { Description = "sample from the k most likely tokens (0 = all)", DefaultValueFactory = _ => 0 };
         var topP = new Option<float>("--top-p") { Description = "sample from the smallest set with this much probability", DefaultValueFactory = _ => 1f };
-        var rep = new Option<float>("--repetition-penalty") { Description = "> 1 discourages repeating tokens", DefaultValueFactory = _ => 1f };
+        var rep = new Option<float>("--repetition-penalty")
+        {
+            Description = "> 1 discourages repeating tokens (default: the service's, ShawBot:Engine:RepetitionPenalty)",
+            DefaultValueFactory = _ => SamplingOptions.DraftRepetitionPenalty,
+        };
         var seed = new Option<ulong>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 42UL };
         var raw = new Option<bool>("--raw") { Description = $"print the generation as is, without cutting after the sign-off ({SignOff})" };
+        var voice = new VoiceMemoryCli();
+        var examplesFrom = new Option<FileInfo?>("--examples-from") { Description = "voice memory: JSONL of {\"comment\", \"reply\"} to retrieve examples from for {examples} (its held-out lines are left out)" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, kernels, voice.Count, voice.Budget, examplesFrom,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -41,9 +58,19 @@ internal static class GenerateCommand
             sampling.Validate();
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
             var (llm, lora) = (local.Model, local.Adapter);
-            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: 4096);
-            // The prompt the service would draft from: markers neutralised, truncated to leave room for the reply.
-            var prompt = new ReplyPrompt(template, local.Tokenizer).Build(new PromptSlots(pr.GetValue(comment)!), generator.ContextTokens - sampling.MaxNewTokens);
+            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens, KernelModes.Parse(pr.GetValue(kernels)));
+            // The prompt the service would draft from (markers neutralised, voice memory's examples when asked);
+            // a comment that does not fit the context is refused with a plain message rather than cut.
+            var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
+            var memory = pr.GetValue(examplesFrom) is { } pool
+                ? new VoiceMemory(HeldOutSplit.Load(pool.FullName, DataPart.Train).Select(e => (e.Comment, e.Reply)), replyPrompt, voice.Options(pr)) : null;
+            var prompt = replyPrompt.Build(VoiceMemory.Slots(memory, new PromptSlots(pr.GetValue(comment)!)), int.MaxValue);
+            if (TooLong(prompt.Ids.Length, generator.ContextTokens) is { } tooLong)
+            {
+                Console.Error.WriteLine($"error: {tooLong}");
+                return Task.FromResult(1);
+            }
+
             bool cut = !pr.GetValue(raw);
             var result = generator.Generate(prompt.Ids, sampling, lora, cut ? null : Console.Write, ct);
             string text = !cut ? result.Text

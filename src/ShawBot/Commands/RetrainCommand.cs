@@ -44,10 +44,12 @@ internal static class RetrainCommand
         var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => d.Alpha, Description = "LoRA alpha" };
         var targets = new Option<string>("--targets") { DefaultValueFactory = _ => d.Targets, Description = "comma-separated projections or all-linear" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.LearningRate, Description = "peak learning rate" };
+        var fromScratch = new Option<bool>("--from-scratch") { Description = "train a new adapter on everything instead of continuing from the live one with a replay sample" };
+        var budget = new Option<TimeSpan>("--time-budget") { DefaultValueFactory = _ => d.TimeBudget, Description = "stop in time with the best adapter (hh:mm:ss, 0 = none); an unfinished plan resumes next run" };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => d.SampleCount, Description = "held-out comments to answer for the report" };
         var cmd = new Command("retrain", "Retrain the adapter now: on the running service (--url) or here, offline (--model, --db, --adapters).")
         {
-            url, token, model, prompts, quantize, doubleQuant, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples,
+            url, token, model, prompts, quantize, doubleQuant, db, adapters, seed, force, minNew, margin, epochs, maxSteps, rank, alpha, targets, lr, samples, fromScratch, budget,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
@@ -78,6 +80,7 @@ internal static class RetrainCommand
                 [nameof(RetrainOptions.Epochs)] = pr.GetValue(epochs), [nameof(RetrainOptions.MaxSteps)] = pr.GetValue(maxSteps),
                 [nameof(RetrainOptions.Rank)] = pr.GetValue(rank), [nameof(RetrainOptions.Alpha)] = pr.GetValue(alpha), [nameof(RetrainOptions.Targets)] = pr.GetValue(targets),
                 [nameof(RetrainOptions.LearningRate)] = pr.GetValue(lr), [nameof(RetrainOptions.SampleCount)] = pr.GetValue(samples),
+                [nameof(RetrainOptions.WarmStart)] = !pr.GetValue(fromScratch), [nameof(RetrainOptions.TimeBudget)] = pr.GetValue(budget),
             };
             foreach (var (key, value) in retrain) settings[$"{RetrainOptions.Section}:{key}"] = Invariant(value);
             await using var app = ServiceHost.Build(Environment.CurrentDirectory, c => c.AddInMemoryCollection(settings));

@@ -16,12 +16,14 @@ internal static class RunCommand
         var quantize = new Option<string?>("--quantize") { Description = "none, nf4 or fp4; overrides ShawBot:Engine:Quantize" }
             .AcceptOnlyFromAmong([.. WeightFormatNames.All]);
         var doubleQuant = new Option<bool?>("--double-quant") { Description = "true or false: 8-bit per-block scales with nf4/fp4; overrides ShawBot:Engine:DoubleQuant" };
+        var kernels = new Option<string?>("--kernels") { Description = "fast or exact: 4-bit linears at inference; overrides ShawBot:Engine:Kernels" }
+            .AcceptOnlyFromAmong("fast", "exact");
         var port = new Option<int?>("--port") { Description = "port of the moderation page; overrides ShawBot:Web:Port" };
         var config = new Option<FileInfo?>("--config") { Description = "settings file (default: appsettings.json in the working folder)" };
         var cmd = new Command("run", "Run the service: poll YouTube, draft replies with the local model, moderate in Discord and/or the web page, "
             + "post approved replies. Settings: appsettings.json, user secrets, environment (ShawBot__Section__Key).")
         {
-            model, quantize, doubleQuant, port, config,
+            model, quantize, doubleQuant, kernels, port, config,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(async () =>
         {
@@ -29,6 +31,7 @@ internal static class RunCommand
             if (pr.GetValue(model) is { } m) overrides["ShawBot:Engine:ModelPath"] = m.FullName;
             if (pr.GetValue(quantize) is { } q) overrides["ShawBot:Engine:Quantize"] = q;
             if (pr.GetValue(doubleQuant) is { } dq) overrides["ShawBot:Engine:DoubleQuant"] = dq ? "true" : "false";
+            if (pr.GetValue(kernels) is { } k) overrides["ShawBot:Engine:Kernels"] = k;
             if (pr.GetValue(port) is { } p) overrides["ShawBot:Web:Port"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var settingsFile = pr.GetValue(config)?.FullName;
             if (settingsFile is not null && !File.Exists(settingsFile))

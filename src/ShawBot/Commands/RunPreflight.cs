@@ -26,9 +26,9 @@ internal static class RunPreflight
             problems.Add($"ShawBot:Engine:ModelPath {model} has no config.json: point it at a Hugging Face model folder.");
         }
 
-        if (!string.IsNullOrWhiteSpace(c["ShawBot:YouTube:BaseUri"]))
+        if (string.Equals(c["ShawBot:YouTube:Auth"], "none", StringComparison.Ordinal))
         {
-            // A sandbox or test double: no OAuth needed.
+            // A loopback sandbox or stand-in (YouTubeOptions validates that BaseUri is loopback): no OAuth needed.
         }
         else if (c["ShawBot:YouTube:ClientSecretsPath"] is not { Length: > 0 } secrets)
         {

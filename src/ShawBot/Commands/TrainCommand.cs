@@ -37,12 +37,17 @@ internal static class TrainCommand
         var allTokens = new Option<bool>("--train-on-prompt") { Description = "take the loss on the prompt too, not only the reply" };
         var noCkpt = new Option<bool>("--no-gradient-checkpointing") { Description = "keep all activations (faster, more memory)" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 42UL, Description = "seed for initialisation, shuffling and dropout" };
+        var voice = new VoiceMemoryCli();
         var maxSteps = new Option<int>("--max-steps") { DefaultValueFactory = _ => 0, Description = "stop after this many optimizer steps (0 = all epochs)" };
+        var budget = new Option<TimeSpan>("--time-budget") { DefaultValueFactory = _ => TimeSpan.Zero, Description = "stop in time with the best adapter (hh:mm:ss; 0 = run every epoch); the same command resumes the plan" };
+        var warm = new Option<DirectoryInfo?>("--warm-start") { Description = "a PEFT adapter folder to continue from (its rank and targets are used)" };
+        var noShare = new Option<bool>("--no-shared-prefix") { Description = "run every example's prompt in full (the same result, slower; for comparison)" };
         var cmd = new Command("train", "Fine-tune a LoRA adapter on comment/reply pairs (QLoRA with --quantize nf4). Ctrl+C saves a checkpoint; running the same command again resumes it.")
         {
             model, data, output, prompts, quantize, doubleQuant, rank, alpha, targets, dropout, rslora, lr, epochs, batch, accum, warmup, schedule, wd, adam8,
-            maxLen, evalFrac, allTokens, noCkpt, seed, maxSteps,
+            maxLen, evalFrac, allTokens, noCkpt, seed, maxSteps, budget, warm, noShare,
         };
+        foreach (var o in voice.All) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             string t = pr.GetValue(targets)!;
@@ -60,10 +65,11 @@ internal static class TrainCommand
                 Optimizer = new AdamWOptions { WeightDecay = pr.GetValue(wd), EightBit = pr.GetValue(adam8) },
                 MaxLength = pr.GetValue(maxLen), EvalFraction = pr.GetValue(evalFrac), TrainOnPrompt = pr.GetValue(allTokens),
                 GradientCheckpointing = !pr.GetValue(noCkpt), Seed = pr.GetValue(seed), MaxSteps = pr.GetValue(maxSteps),
+                VoiceMemory = voice.Options(pr), TimeBudget = pr.GetValue(budget), WarmStartPath = pr.GetValue(warm)?.FullName, SharedPrefix = !pr.GetValue(noShare),
             };
             options.Validate();
             var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
-            var examples = ReplyDataset.LoadJsonl(pr.GetValue(data)!.FullName);
+            var examples = HeldOutSplit.Load(pr.GetValue(data)!.FullName, voice.Part(pr));
             var (train, eval) = ReplyDataset.Split(examples, options.EvalFraction);
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant);
             var trainer = new Trainer(local.Model, local.Tokenizer, template, options);
@@ -86,7 +92,8 @@ internal static class TrainCommand
                 });
             LossCurvePlot.WriteBoth(LossCurve.Load(Path.Combine(outDir, LossCurve.FileName)), outDir);
             AnsiConsole.MarkupLine(result.Completed
-                ? $"[green]done[/]: {result.Steps} steps, final train loss {result.FinalTrainLoss:0.000}, best eval loss {result.BestEvalLoss:0.000} (epoch {result.BestEpoch}) → {Markup.Escape(outDir)}"
+                ? (result.PlanFinished ? "" : $"[yellow]time budget reached[/] ({Markup.Escape(result.Plan?.ToString() ?? "")}); run the same command to go on · ")
+                  + $"[green]done[/]: {result.Steps} steps, final train loss {result.FinalTrainLoss:0.000}, best eval loss {result.BestEvalLoss:0.000} (epoch {result.BestEpoch}) → {Markup.Escape(outDir)}"
                 : $"[yellow]stopped[/] after {result.Steps} steps; checkpoint saved in {Markup.Escape(Path.Combine(outDir, "checkpoint"))}: run the same command to resume");
             return Task.FromResult(result.Completed ? 0 : 130);
         }));

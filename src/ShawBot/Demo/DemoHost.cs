@@ -21,7 +21,8 @@ namespace ShawBot.Cli.Demo;
 /// `shawbot demo` in one process: the YouTube sandbox seeded from a JSONL file (comments trickle in), the
 /// whole service against it with SQLite in a state folder, and the moderation page. Stopping and starting
 /// again resumes: the sandbox is rebuilt from the store (same thread ids, posted replies included) and the
-/// trickle goes on from where it stopped.
+/// trickle goes on from where it stopped. A sandboxed Discord server (<see cref="DemoCommunity"/>) is the
+/// second source: a handful of questions in its #ask-shawbot channel.
 /// </summary>
 public sealed partial class DemoHost : IAsyncDisposable
 {
@@ -30,16 +31,21 @@ public sealed partial class DemoHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();
     private Task _trickle = Task.CompletedTask;
+    private Task _questions = Task.CompletedTask;
 
-    private DemoHost(YouTubeSandbox sandbox, WebApplication app, DemoOptions options, bool usesEngine)
+    private DemoHost(YouTubeSandbox sandbox, DemoCommunity community, WebApplication app, DemoOptions options, bool usesEngine)
     {
         Sandbox = sandbox;
+        Community = community;
         _app = app;
         Options = options;
         UsesEngine = usesEngine;
     }
 
     public YouTubeSandbox Sandbox { get; }
+
+    /// <summary>The sandboxed Discord server whose questions are the demo's second source.</summary>
+    public DemoCommunity Community { get; }
 
     public DemoOptions Options { get; }
 
@@ -73,7 +79,13 @@ public sealed partial class DemoHost : IAsyncDisposable
         var sandbox = new YouTubeSandbox();
         await sandbox.StartAsync(cancellationToken).ConfigureAwait(false);
         bool usesEngine = options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "config.json"));
+        var community = await DemoCommunity.StartAsync(cancellationToken).ConfigureAwait(false);
         var settings = Settings(options, sandbox, usesEngine);
+        community.AddSettings(settings);
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
 
         WebApplication app;
         try
@@ -83,10 +95,11 @@ public sealed partial class DemoHost : IAsyncDisposable
         catch
         {
             await sandbox.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await community.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        var host = new DemoHost(sandbox, app, options, usesEngine);
+        var host = new DemoHost(sandbox, community, app, options, usesEngine);
         try
         {
             // Migrate and rebuild the sandbox's world from the store before the poller first looks at it.
@@ -101,6 +114,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             host.PageUri = ServiceHost.PageAddress(app) ?? host.PageUri;
             host._trickle = host.TrickleAsync(seeds, next, host._stop.Token);
+            host._questions = community.AskAsync(app.Services, state, options.DiscordQuestions, options.TrickleInterval * 2, host._stop.Token);
             return host;
         }
         catch
@@ -118,7 +132,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _trickle.ConfigureAwait(false);
+            await Task.WhenAll(_trickle, _questions).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -127,6 +141,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Sandbox.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await Community.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 
@@ -137,6 +152,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["ShawBot:Channel:ChannelId"] = sandbox.ChannelId,
             ["ShawBot:Store:DatabasePath"] = Path.Combine(options.StateDirectory, "shawbot.db"),
             ["ShawBot:YouTube:BaseUri"] = sandbox.BaseUri.ToString(),
+            ["ShawBot:YouTube:Auth"] = "none",
             ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.200",
             ["ShawBot:Poller:Interval"] = "00:00:01",
             ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
@@ -150,6 +166,11 @@ public sealed partial class DemoHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:System.Net.Http"] = "Warning",
         };
+        if (options.PromptsDirectory is { } promptFolder && File.Exists(Path.Combine(promptFolder, "screening.txt")))
+        {
+            s["ShawBot:Screening:RulesPath"] = Path.Combine(promptFolder, "screening.txt");
+        }
+
         if (usesEngine)
         {
             var model = Path.GetFullPath(options.ModelDirectory!);
@@ -179,12 +200,7 @@ public sealed partial class DemoHost : IAsyncDisposable
             s["ShawBot:Retrain:SampleCount"] = "2";
         }
 
-        foreach (var (key, value) in options.Settings)
-        {
-            s[key] = value;
-        }
-
-        return s;
+        return s; // options.Settings are applied by the caller, after the Discord sandbox's.
     }
 
     /// <summary>The demo model's own adapter (model/adapter), if it ships one.</summary>

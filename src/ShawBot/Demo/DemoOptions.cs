@@ -27,6 +27,9 @@ public sealed record DemoOptions
     /// <summary>Time between trickled comments.</summary>
     public TimeSpan TrickleInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>Questions asked in the sandboxed Discord server's #ask-shawbot (at most <see cref="DemoCommunity.Questions"/>' count).</summary>
+    public int DiscordQuestions { get; init; } = DemoCommunity.Questions.Count;
+
     /// <summary>Tokens per draft (the demo model is small; short drafts keep the page lively).</summary>
     public int MaxNewTokens { get; init; } = 60;
 

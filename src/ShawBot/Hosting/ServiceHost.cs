@@ -44,6 +44,10 @@ internal static class ServiceHost
         }
 
         var app = builder.Build();
+        // Options are bound and validated here, before the host starts: a bad value (Poller:Interval=banana)
+        // surfaces as one exception for the command to print as one line, not as a logged host start failure
+        // with its stack trace.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         if (web.Enabled)
         {
             app.UseRouting();

@@ -1,4 +1,5 @@
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
 
@@ -7,7 +8,7 @@ namespace ShawBot.Engine.Tests.Generation;
 /// <summary>ReplyPrompt with the real Mistral tokenizer: the one builder of drafting and training prompts.</summary>
 public class ReplyPromptTests
 {
-    private static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
+    internal static readonly ITokenizer Tok = TokenizerLoader.Load(Path.Combine(TestPaths.RepoRoot, "..", "shared", "fixtures", "mistral-7b-v0.1-tokenizer"));
     private static readonly ReplyPrompt Mistral = new(new PromptTemplate("Be nice.", PromptTemplate.DefaultTemplate), Tok);
 
     private const string ChatMl = "<|im_start|>system\n{instructions}<|im_end|>\n<|im_start|>user\n{comment}<|im_end|>\n<|im_start|>assistant\n{reply}<|im_end|>";
@@ -82,5 +83,31 @@ public class ReplyPromptTests
         Assert.Equal(new[] { Tok.TokenToId("<0x0A>")!.Value }, example.Ids[drafting.Length..example.PromptLength]);
         Assert.Equal(reply, Tok.Decode(example.Ids.AsSpan(example.PromptLength)).Trim());
         Assert.Equal(Tok.EosId, example.Ids[^1]);
+
+        // With voice memory, on the real prompts/ (instructions and template; {examples} placed
+        // before {comment} when the shipped template leaves the feature off): the curated reply is
+        // in the pool the retrain trains on — the seed's training lines plus it — and both the
+        // training example and the draft retrieve from that pool, leave-one-out.
+        var real = PromptTemplate.Load(Path.Combine(TestPaths.RepoRoot, "prompts"));
+        var prompt = new ReplyPrompt(new PromptTemplate(real.Instructions,
+            real.Template.Contains(VoiceMemory.Slot, StringComparison.Ordinal) ? real.Template : real.Template.Replace("{comment}", VoiceMemory.Slot + "{comment}", StringComparison.Ordinal)), Tok);
+        var curated = new ReplyExample(comment, reply);
+        var pool = HeldOutSplit.Load(Path.Combine(TestPaths.RepoRoot, "data", "seed-replies.jsonl"), DataPart.Train).Append(curated).ToList();
+        var memory = new VoiceMemory(pool.Select(e => (e.Comment, e.Reply)), prompt, new VoiceMemoryOptions());
+        var slots = VoiceMemory.Slots(memory, comment);
+        int[] draftingWithExamples = prompt.Build(slots, 4096).Ids;
+        var exampleWithExamples = ReplyDataset.Encode(curated, prompt, maxLength: 4096, memory);
+        Assert.Equal(draftingWithExamples, exampleWithExamples.Ids[..draftingWithExamples.Length]);
+        Assert.Equal(new[] { Tok.TokenToId("<0x0A>")!.Value }, exampleWithExamples.Ids[draftingWithExamples.Length..exampleWithExamples.PromptLength]);
+        Assert.Equal(reply, Tok.Decode(exampleWithExamples.Ids.AsSpan(exampleWithExamples.PromptLength)).Trim());
+        // The examples are there (three seed replies to similar comments), in the prompt's token
+        // ids after the instructions' shared prefix, and the comment never retrieves itself.
+        Assert.StartsWith(VoiceMemory.Header, slots.Examples);
+        Assert.Equal(3, slots.Examples.Split("\nReply: ").Length - 1);
+        Assert.DoesNotContain("Comment: " + prompt.Neutralise(comment) + "\n", slots.Examples);
+        int[] instructionsOnly = prompt.Build(new PromptSlots(""), 4096).Ids;
+        int shared = instructionsOnly.Zip(draftingWithExamples).TakeWhile(p => p.First == p.Second).Count();
+        Assert.True(shared >= Tok.Encode(real.Instructions, addSpecial: false).Length, $"only {shared} tokens shared with the instructions-only prompt");
+        Assert.Contains(VoiceMemory.Header.TrimEnd('\n'), Tok.Decode(draftingWithExamples.AsSpan(shared - 1)));
     }
 }

@@ -83,7 +83,7 @@ public class AdapterTests
         var warnings = LoraMerge.MergeInto(model, adapter);
         Assert.Single(warnings);
         Assert.Contains("quantized again", warnings[0]);
-        Assert.IsType<ShawBot.Engine.Quantization.Nf4Linear>(model.Layers[1].Down);
+        Assert.IsType<ShawBot.Engine.Model.Nf4Linear>(model.Layers[1].Down);
         var merged = new float[g.T * g.V];
         new InferenceSession(model, 64).Forward(g.Sequence(0), merged, true);
         // Requantization moves results by about one quantization step, not more.

@@ -1,5 +1,6 @@
 using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Quantization;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Engine.Tests.Quantization;
 

@@ -47,7 +47,7 @@ public class TrainerTests
     public void QLoraOnA4BitBaseHalvesTheLoss()
     {
         using var model = ModelLoader.Load(TestPaths.GoldenModel("tiny-mistral"), new ModelLoadOptions { Quantize = WeightFormat.Nf4, DoubleQuant = true });
-        Assert.IsType<ShawBot.Engine.Quantization.Nf4Linear>(model.Layers[0].Q);
+        Assert.IsType<ShawBot.Engine.Model.Nf4Linear>(model.Layers[0].Q);
         using var dir = new TempDir();
         var r = Run(model, Options(eightBit: true), dir.Path);
         Assert.Equal(30, r.Steps);

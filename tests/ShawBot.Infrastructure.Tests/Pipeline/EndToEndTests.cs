@@ -45,7 +45,9 @@ public sealed class EndToEndTests : IAsyncLifetime
         foreach (var reply in replies)
         {
             var comment = (await store.GetCommentAsync(reply.ThreadId, CancellationToken.None))!.Comment;
-            Assert.Equal(StubReplyWriter.ExpectedReply(new ReplyRequest(comment.CommentId, comment.Text, comment.AuthorDisplayName, null)), reply.Text);
+            // The poller stored the title that videos.list gave for the comment's video, and the draft used it.
+            Assert.Equal(_sandbox.VideoTitle(comment.VideoId), comment.VideoTitle);
+            Assert.Equal(StubReplyWriter.ExpectedReply(new ReplyRequest(comment.CommentId, comment.Text, comment.AuthorDisplayName, comment.VideoTitle)), reply.Text);
         }
 
         Assert.Equal(200, (await store.ListCuratedExamplesAsync(CancellationToken.None)).Count(e => !e.Edited && e.Moderator == Moderator.Auto));

@@ -40,6 +40,9 @@ public sealed class EngineEndToEndTests : IAsyncLifetime
             s["ShawBot:Engine:PromptsPath"] = Path.Combine(RepoPaths.Root, "prompts");
             s["ShawBot:Engine:MaxNewTokens"] = "8";
             s["ShawBot:Engine:RepetitionPenalty"] = "1.0";
+            // The comment language fills a template slot once Lingua's models are loaded (seconds after start):
+            // off here, so every draft's prompt is known; the slot has its own tests.
+            s["ShawBot:Screening:DetectLanguage"] = "false";
         }, services: (sc, cfg) => sc.AddShawBotEngine(cfg));
 
         await harness.WaitAsync(async h => await h.CountAsync(CommentState.Posted) + await h.CountAsync(CommentState.Skipped) == 200,
@@ -60,7 +63,10 @@ public sealed class EngineEndToEndTests : IAsyncLifetime
         {
             var tracked = (await harness.Store.GetCommentAsync(reply.ThreadId, CancellationToken.None))!;
             var screened = CommentScreen.Screen(tracked.Comment.Text, 10_000);
-            var again = await writer.WriteAsync(new ReplyRequest(tracked.Comment.CommentId, screened.Text, tracked.Comment.AuthorDisplayName, null), CancellationToken.None);
+            Assert.Equal(_sandbox.VideoTitle(tracked.Comment.VideoId), tracked.Comment.VideoTitle);
+            var again = await writer.WriteAsync(
+                new ReplyRequest(tracked.Comment.CommentId, screened.Text, tracked.Comment.AuthorDisplayName, tracked.Comment.VideoTitle),
+                CancellationToken.None);
             Assert.Equal(ReplyText.Finish(again.Text, "–ShawGPT", 10_000), reply.Text);
             Assert.Equal("tiny-mistral", again.ModelName);
             Assert.Equal("base", again.AdapterVersion);

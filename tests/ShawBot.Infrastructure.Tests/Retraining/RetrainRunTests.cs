@@ -86,6 +86,7 @@ public sealed class RetrainRunTests(ITestOutputHelper output) : IDisposable
         // which is worse on the held-out set than the trained v0001.
         await _h.AddCuratedAsync(6);
         _h.Options.LearningRate = 1e-7;
+        _h.Options.WarmStart = false;
         var second = await _h.Coordinator.RunAsync(new RetrainRequest("tester"), CancellationToken.None);
         output.WriteLine(second.Summary);
         Assert.Equal(RetrainOutcomeKind.NotPromoted, second.Kind);

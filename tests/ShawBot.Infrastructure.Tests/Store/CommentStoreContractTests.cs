@@ -9,7 +9,7 @@ namespace ShawBot.Infrastructure.Tests.Store;
 /// The store contract, one suite for every provider: <see cref="SqliteCommentStoreTests"/> and
 /// <see cref="PostgresCommentStoreTests"/> each supply a fresh store on an empty database.
 /// </summary>
-public abstract class CommentStoreContractTests
+public abstract partial class CommentStoreContractTests
 {
     protected static readonly CancellationToken None = CancellationToken.None;
     protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);

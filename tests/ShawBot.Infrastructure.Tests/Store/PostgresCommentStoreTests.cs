@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Discord.Community;
 using ShawBot.Infrastructure.Store;
 using ShawBot.Infrastructure.Store.Postgres;
 using ShawBot.Infrastructure.Tests.Support;
@@ -38,6 +39,12 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
         return Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
     }
 
+    protected override IReplyPartStore NewReplyPartStore() => new PostgresReplyPartStore((PostgresCommentStore)Store);
+
+    protected override IScreeningStore NewScreeningStore() => new PostgresScreeningStore((PostgresCommentStore)Store);
+
+    protected override IVideoCatalog NewVideoCatalog() => new PostgresVideoCatalog((PostgresCommentStore)Store, TimeProvider.System);
+
     private PostgresCommentStore NewPostgresStore(TimeProvider? time = null, string? owner = null)
     {
         var options = new StoreOptions { Provider = StoreProvider.Postgres, ConnectionString = _connectionString, InstanceId = owner };
@@ -58,11 +65,13 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
     public async Task Migrations_run_once_even_when_two_hosts_start_together()
     {
         var versions = await Task.WhenAll(NewPostgresStore().MigrateAsync(), NewPostgresStore().MigrateAsync());
-        Assert.Equal(new[] { 2, 2 }, versions);
-        Assert.Equal(2, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
-        Assert.Equal(2L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(new[] { 4, 4 }, versions);
+        Assert.Equal(4, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
+        Assert.Equal(4L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal("initial schema", Scalar("SELECT name FROM schema_migrations WHERE version = 1;"));
-        Assert.Equal("work leases", Scalar("SELECT name FROM schema_migrations WHERE version = 2;"));
+        Assert.Equal("work leases", Scalar("SELECT name FROM schema_migrations WHERE version = 4;"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'reply_parts';"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'draft_flags';"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.views WHERE table_name = 'curated_examples';"));
     }
 
@@ -74,6 +83,10 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
         Assert.Same(store, services.GetRequiredService<ICommentStore>());
         Assert.Same(store, services.GetRequiredService<IQuotaStore>());
         Assert.Same(store, services.GetRequiredService<IPublishStore>());
+        // The stores beside it are on PostgreSQL too: nothing in postgres mode writes to the SQLite file.
+        Assert.IsType<PostgresVideoCatalog>(services.GetRequiredService<IVideoCatalog>());
+        Assert.IsType<PostgresScreeningStore>(services.GetRequiredService<IScreeningStore>());
+        Assert.IsType<PostgresReplyPartStore>(services.GetRequiredService<IReplyPartStore>());
     }
 
     [Fact]
@@ -87,5 +100,6 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
     private static ServiceProvider Services(Dictionary<string, string?> settings) =>
         new ServiceCollection().AddLogging()
             .AddShawBotInfrastructure(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .AddShawBotDiscordCommunity(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
             .BuildServiceProvider();
 }

@@ -22,8 +22,17 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
         return Assert.Throws<SqliteException>(() => Scalar(connection, sql));
     }
 
+    protected override IReplyPartStore NewReplyPartStore() => new SqliteReplyPartStore(StoreOptionsFor(null), (SqliteCommentStore)Store);
+
+    protected override IScreeningStore NewScreeningStore() => new SqliteScreeningStore((SqliteCommentStore)Store, StoreOptionsFor(null));
+
+    protected override IVideoCatalog NewVideoCatalog() => new SqliteVideoCatalog((SqliteCommentStore)Store, StoreOptionsFor(null), TimeProvider.System);
+
+    private IOptions<StoreOptions> StoreOptionsFor(string? owner) =>
+        Options.Create(new StoreOptions { DatabasePath = _folder.File("db/shawbot.db"), InstanceId = owner });
+
     private SqliteCommentStore NewSqliteStore(TimeProvider? time = null, string? owner = null) =>
-        new(Options.Create(new StoreOptions { DatabasePath = _folder.File("db/shawbot.db"), InstanceId = owner }), time ?? TimeProvider.System);
+        new(StoreOptionsFor(owner), time ?? TimeProvider.System);
 
     private SqliteConnection Open()
     {
@@ -42,12 +51,15 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
     [Fact]
     public async Task Migrations_run_once_and_the_database_is_in_WAL_mode()
     {
-        Assert.Equal(2, await ((SqliteCommentStore)Store).MigrateAsync());
-        Assert.Equal(2, await NewSqliteStore().MigrateAsync()); // a second start applies nothing new
+        const int latest = 4; // 1 initial schema, 2 reply_parts, 3 video catalog and screening, 4 work leases
+        Assert.Equal(latest, await ((SqliteCommentStore)Store).MigrateAsync());
+        Assert.Equal(latest, await NewSqliteStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
-        Assert.Equal(2L, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
-        Assert.Equal("work leases", Scalar(connection, "SELECT name FROM schema_migrations WHERE version = 2;"));
+        Assert.Equal((long)latest, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal("work leases", Scalar(connection, "SELECT name FROM schema_migrations WHERE version = 4;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'reply_parts';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'draft_flags';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));
     }
 }

@@ -25,6 +25,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["ShawBot:Channel:ChannelId"] = sandbox.ChannelId,
         ["ShawBot:Store:DatabasePath"] = databasePath,
         ["ShawBot:YouTube:BaseUri"] = sandbox.BaseUri.ToString(),
+        ["ShawBot:YouTube:Auth"] = "none",
         ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.010",
         ["ShawBot:YouTube:MaxRetries"] = "2",
         ["ShawBot:YouTube:RequestTimeout"] = "00:00:02",

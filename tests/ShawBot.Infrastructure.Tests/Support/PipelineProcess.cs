@@ -12,7 +12,8 @@ public sealed class PipelineProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static PipelineProcess Start(string databasePath, Uri baseUri, string channelId)
+    /// <param name="extra">More "--name value" arguments (the Discord settings).</param>
+    public static PipelineProcess Start(string databasePath, Uri baseUri, string channelId, IEnumerable<string>? extra = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet")
         {
@@ -20,7 +21,7 @@ public sealed class PipelineProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { HostDll(), "--db", databasePath, "--base-uri", baseUri.ToString(), "--channel", channelId })
+        foreach (var argument in new[] { HostDll(), "--db", databasePath, "--base-uri", baseUri.ToString(), "--channel", channelId }.Concat(extra ?? []))
         {
             start.ArgumentList.Add(argument);
         }

@@ -48,4 +48,22 @@ public sealed class RunPreflightTests
         var guarded = new WebOptions { Address = "0.0.0.0", AccessToken = "0123456789abcdef0123" };
         Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(guarded, new(guarded), [], true));
     }
+
+    [Fact]
+    public void Auth_none_needs_no_oauth_client_and_a_base_uri_alone_does_not_waive_it()
+    {
+        using var folder = new TempFolder();
+        var model = ShawBot.TestSupport.TinyGoldenModel.WithTokenizer(folder.File("model"));
+        var sandbox = new Dictionary<string, string?>
+        {
+            ["ShawBot:Channel:ChannelId"] = "UCabc",
+            ["ShawBot:Engine:ModelPath"] = model,
+            ["ShawBot:YouTube:BaseUri"] = "http://127.0.0.1:5123/",
+        };
+        var problem = Assert.Single(RunPreflight.Check(Config(sandbox)));
+        Assert.StartsWith("ShawBot:YouTube:ClientSecretsPath is not set", problem, StringComparison.Ordinal);
+
+        sandbox["ShawBot:YouTube:Auth"] = "none";
+        Assert.Empty(RunPreflight.Check(Config(sandbox)));
+    }
 }

@@ -45,6 +45,7 @@ public sealed class DemoPageBrowserTests(ITestOutputHelper output) : IAsyncLifet
         InitialComments = 3,
         TrickleInterval = TimeSpan.FromMilliseconds(500),
         MaxNewTokens = 8,
+        DiscordQuestions = 0, // these tests count YouTube comments; DemoCommunityTests covers the Discord ones
         Settings = new Dictionary<string, string?>
         {
             ["ShawBot:Poller:Interval"] = "00:00:00.200",

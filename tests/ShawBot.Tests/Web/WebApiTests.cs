@@ -55,6 +55,41 @@ public sealed class WebApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(local)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("{\"kind\":\"Maybe\"}", "unknown kind 'Maybe': expected one of Approve, Edit, Reject, Regenerate")]
+    [InlineData("{\"kind\":\"1\"}", "unknown kind '1': expected one of Approve, Edit, Reject, Regenerate")]
+    [InlineData("{\"text\":\"hi\"}", "\"kind\" is required: one of Approve, Edit, Reject, Regenerate")]
+    [InlineData("[1,2]", "body must be a JSON object {\"kind\":…}, got Array")]
+    [InlineData("{\"kind\":\"Edit\",\"text\":5}", "\"text\" and \"moderator\" must be strings when given")]
+    public async Task A_bad_decision_body_gets_400_with_the_reason(string body, string reason)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await Http.PostAsync("api/drafts/1/decision", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("Invalid", reason), (json.GetProperty("status").GetString(), json.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_JSON_gets_400_saying_so()
+    {
+        using var content = new StringContent("kind=Approve", System.Text.Encoding.UTF8, "text/plain");
+        var response = await Http.PostAsync("api/drafts/1/decision", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString();
+        Assert.StartsWith("body is not JSON: 'k' is an invalid start of a value.", message);
+    }
+
+    [Fact]
+    public async Task Status_reports_the_quota_spent_today_and_no_pause()
+    {
+        await Wait.UntilAsync(async () => (await Http.GetFromJsonAsync<JsonElement>("api/status")).GetProperty("quota").GetProperty("spentToday").GetInt32() > 0,
+            TimeSpan.FromSeconds(20), "a poll charged to the quota");
+        var quota = (await Http.GetFromJsonAsync<JsonElement>("api/status")).GetProperty("quota");
+        Assert.Equal(1_000_000, quota.GetProperty("dailyBudget").GetInt32());
+        Assert.Equal(JsonValueKind.Null, quota.GetProperty("pausedUntil").ValueKind);
+    }
+
     [Fact]
     public async Task Decisions_are_idempotent_and_land_in_history()
     {

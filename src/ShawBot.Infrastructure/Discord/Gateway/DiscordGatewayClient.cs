@@ -31,6 +31,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly Channel<DiscordInteraction> _interactions = Channel.CreateUnbounded<DiscordInteraction>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<GatewayMessageEvent> _messages = Channel.CreateUnbounded<GatewayMessageEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly InteractionDeduplicator _dedupe;
     private readonly Lock _readyLock = new();
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,6 +64,15 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
 
     /// <summary>Each INTERACTION_CREATE, once, in gateway order. Completes when the client stops for good.</summary>
     public ChannelReader<DiscordInteraction> Interactions => _interactions.Reader;
+
+    /// <summary>
+    /// With the GUILD_MESSAGES intent: every MESSAGE_CREATE, and a <see cref="GatewayMessageKind.SessionStarted"/>
+    /// marker at each READY/RESUMED, in gateway order. Completes when the client stops for good.
+    /// </summary>
+    public ChannelReader<GatewayMessageEvent> Messages => _messages.Reader;
+
+    /// <summary>The bot's own user id, from READY.</summary>
+    public ulong? UserId { get; private set; }
 
     public GatewayState State => _state;
 
@@ -197,6 +207,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
         {
             SetNotReady(GatewayState.Stopped);
             _interactions.Writer.TryComplete();
+            _messages.Writer.TryComplete();
             _logger.LogInformation("Discord gateway client stopped");
         }
     }
@@ -378,12 +389,28 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             case "READY":
                 _sessionId = frame.Data.GetProperty("session_id").GetString();
                 _resumeUrl = frame.Data.TryGetProperty("resume_gateway_url", out var r) && r.GetString() is { Length: > 0 } ru ? new Uri(ru) : null;
+                if (frame.Data.TryGetProperty("user", out var user) && user.TryGetProperty("id", out var userId) && ulong.TryParse(userId.GetString(), out var uid))
+                    UserId = uid;
                 _logger.LogInformation("Gateway ready: session {SessionId}", _sessionId);
+                PublishMessageEvent(new GatewayMessageEvent(GatewayMessageKind.SessionStarted, null));
                 SetReady();
                 break;
             case "RESUMED":
                 _logger.LogInformation("Gateway resumed session {SessionId} at seq {Sequence}", _sessionId, Sequence);
+                PublishMessageEvent(new GatewayMessageEvent(GatewayMessageKind.SessionStarted, null, Resumed: true));
                 SetReady();
+                break;
+            case "MESSAGE_CREATE":
+                try
+                {
+                    if (frame.Data.Deserialize<DiscordMessage>(DiscordJson.Options) is { } message)
+                        PublishMessageEvent(new GatewayMessageEvent(GatewayMessageKind.MessageCreated, message));
+                }
+                catch (JsonException ex)
+                {
+                    // As for interactions: skip it (the history read after the next session start finds it).
+                    _logger.LogError(ex, "Dropping MESSAGE_CREATE seq {Sequence} that could not be read", frame.Sequence);
+                }
                 break;
             case "INTERACTION_CREATE":
                 DiscordInteraction? interaction;
@@ -407,6 +434,13 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                 _interactions.Writer.TryWrite(interaction);
                 break;
         }
+    }
+
+    /// <summary>Only when the intents ask for messages: without a reader the queue would only grow.</summary>
+    private void PublishMessageEvent(GatewayMessageEvent item)
+    {
+        if ((_options.Intents & GatewayIntents.GuildMessages) != 0)
+            _messages.Writer.TryWrite(item);
     }
 
     private void SetReady()

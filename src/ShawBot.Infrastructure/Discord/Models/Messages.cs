@@ -7,10 +7,24 @@ public enum MessageFlags
     Ephemeral = 1 << 6,
 }
 
-/// <summary>Which mentions in the content may ping; we send an empty list so drafts never ping anyone.</summary>
-public sealed record AllowedMentions(IReadOnlyList<string> Parse)
+/// <summary>
+/// Which mentions in the content may ping; we send an empty list so drafts never ping anyone.
+/// <paramref name="RepliedUser"/>: whether a reply (message_reference) pings the author it answers.
+/// </summary>
+public sealed record AllowedMentions(IReadOnlyList<string> Parse, bool? RepliedUser = null)
 {
     public static AllowedMentions None { get; } = new(Array.Empty<string>());
+
+    /// <summary>A reply that pings only the person it answers: no @everyone, roles or users from the text.</summary>
+    public static AllowedMentions ReplyOnly { get; } = new(Array.Empty<string>(), true);
+}
+
+/// <summary>The message a message replies to (create: fail_if_not_exists keeps Discord's default, true).</summary>
+public sealed record MessageReference
+{
+    public ulong MessageId { get; init; }
+    public ulong? ChannelId { get; init; }
+    public ulong? GuildId { get; init; }
 }
 
 /// <summary>Body of create/edit message, interaction callback data, follow-ups and edit-original.</summary>
@@ -23,6 +37,8 @@ public sealed record MessagePayload
     public AllowedMentions? AllowedMentions { get; init; }
     /// <summary>Files sent with the message, by the index of their multipart part (files[id]).</summary>
     public IReadOnlyList<MessageAttachment>? Attachments { get; init; }
+    /// <summary>Makes the message a reply to another one.</summary>
+    public MessageReference? MessageReference { get; init; }
 
     public void Validate(string path = "message")
     {
@@ -73,6 +89,25 @@ public sealed record DiscordMessage
     public IReadOnlyList<DiscordEmbed> Embeds { get; init; } = Array.Empty<DiscordEmbed>();
     public IReadOnlyList<DiscordComponent> Components { get; init; } = Array.Empty<DiscordComponent>();
     public MessageFlags? Flags { get; init; }
+    /// <summary>Set on MESSAGE_CREATE and on messages read through a guild channel.</summary>
+    public ulong? GuildId { get; init; }
+    public DateTimeOffset? Timestamp { get; init; }
+    public DateTimeOffset? EditedTimestamp { get; init; }
+    /// <summary>Set when a webhook posted the message.</summary>
+    public ulong? WebhookId { get; init; }
+    /// <summary>0 default, 19 reply; others are system messages (joins, pins, …).</summary>
+    public int Type { get; init; }
+    public IReadOnlyList<DiscordUser> Mentions { get; init; } = Array.Empty<DiscordUser>();
+    public MessageReference? MessageReference { get; init; }
+}
+
+/// <summary>GET /channels/{id}: what the review card needs.</summary>
+public sealed record DiscordChannel
+{
+    public ulong Id { get; init; }
+    public string? Name { get; init; }
+    public ulong? GuildId { get; init; }
+    public int Type { get; init; }
 }
 
 public sealed record DiscordApplication

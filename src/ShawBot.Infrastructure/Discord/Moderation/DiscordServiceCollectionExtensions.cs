@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
+using ShawBot.Infrastructure.Discord.Community;
 using ShawBot.Infrastructure.Discord.Gateway;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Discord.Rest;
@@ -18,7 +19,8 @@ public static class DiscordServiceCollectionExtensions
     /// registers the REST and gateway clients, <see cref="DiscordModerationChannel"/> as an
     /// <see cref="IModerationChannel"/> and the interaction host; nothing when no bot token is set.
     /// Its /shawbot status, retrain and rollback commands use the ports that <c>AddShawBotRetraining</c>
-    /// registers (real, or Core's "unavailable" defaults).
+    /// registers (real, or Core's "unavailable" defaults). The servers in "ShawBot:Channels" become
+    /// comment sources (<see cref="DiscordCommunityServiceCollectionExtensions.AddShawBotDiscordCommunity"/>).
     /// </summary>
     public static IServiceCollection AddShawBotDiscord(this IServiceCollection services, IConfiguration configuration)
     {
@@ -47,6 +49,7 @@ public static class DiscordServiceCollectionExtensions
             {
                 Token = options.BotToken,
                 GatewayUrl = options.GatewayUrl is { Length: > 0 } url ? new Uri(url) : null,
+                Intents = sp.GetRequiredService<DiscordCommunitySettings>().Intents,
             }, sp.GetRequiredService<ILogger<DiscordGatewayClient>>(), sp.GetService<TimeProvider>());
         });
 
@@ -55,6 +58,6 @@ public static class DiscordServiceCollectionExtensions
         services.TryAddSingleton<DiscordInteractionHandler>();
         services.TryAddSingleton<DiscordModerationService>();
         services.AddHostedService(sp => sp.GetRequiredService<DiscordModerationService>());
-        return services;
+        return services.AddShawBotDiscordCommunity(configuration);
     }
 }

@@ -1,11 +1,13 @@
 using System.Globalization;
 using ShawBot.Core.Domain;
+using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Discord.Models;
 
 namespace ShawBot.Infrastructure.Discord.Moderation;
 
 /// <summary>
-/// Renders a draft as a Discord message: the comment (author, text, video title and link), the
+/// Renders a draft as a Discord message: the comment (author, text, where it came from: platform,
+/// video or server and channel, and a link to it), the
 /// draft with its model and adapter, and the four buttons; after a decision the same message
 /// says who did what and its buttons are disabled. Texts are cut to Discord's embed limits
 /// (6000 characters per message in all), so the comment gets 1500 and the draft 3500.
@@ -34,10 +36,11 @@ public static class ReviewMessages
     {
         ArgumentNullException.ThrowIfNull(item);
         string who = Truncate(moderatorName, 80);
+        string platform = CommentOrigin.Of(item.Comment).PlatformName;
         (string line, string title, int color) = kind switch
         {
-            DecisionKind.Approve => ($"✅ Approved by {who}; posting to YouTube.", "Approved reply", Approved),
-            DecisionKind.Edit => ($"✏️ Edited and approved by {who}; posting to YouTube.", "Edited reply", Approved),
+            DecisionKind.Approve => ($"✅ Approved by {who}; posting to {platform}.", "Approved reply", Approved),
+            DecisionKind.Edit => ($"✏️ Edited and approved by {who}; posting to {platform}.", "Edited reply", Approved),
             DecisionKind.Reject => ($"🚫 Rejected by {who}.", "Rejected draft", Rejected),
             DecisionKind.Regenerate => ($"🔄 {who} asked for a new draft; regenerating…", "Superseded draft", Working),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
@@ -56,10 +59,11 @@ public static class ReviewMessages
     {
         ArgumentNullException.ThrowIfNull(item);
         string by = decision is null ? "" : $" ({Verb(decision.Kind)} by {Truncate(decision.Moderator.Name, 80)})";
+        string platform = CommentOrigin.Of(item.Comment).PlatformName;
         string line = state switch
         {
-            CommentState.Posted => $"📤 Posted to YouTube{by}.",
-            CommentState.PostFailed => $"⚠️ Posting to YouTube failed{by}.",
+            CommentState.Posted => $"📤 Posted to {platform}{by}.",
+            CommentState.PostFailed => $"⚠️ Posting to {platform} failed{by}.",
             CommentState.Rejected => $"🚫 Rejected{by}.",
             CommentState.Skipped => "⏭️ Skipped.",
             _ => $"State: {state}{by}.",
@@ -96,10 +100,14 @@ public static class ReviewMessages
         };
     }
 
-    public static string VideoUrl(Comment comment)
+    /// <summary>The comment on its platform (the video with the comment highlighted, or the Discord message).</summary>
+    public static string VideoUrl(Comment comment) => CommentOrigin.Of(comment).Url(comment);
+
+    /// <summary>"▶️ YouTube · video title" or "💬 Discord · server › #channel".</summary>
+    public static string SourceTitle(Comment comment)
     {
-        ArgumentNullException.ThrowIfNull(comment);
-        return $"https://www.youtube.com/watch?v={Uri.EscapeDataString(comment.VideoId)}&lc={Uri.EscapeDataString(comment.CommentId)}";
+        var origin = CommentOrigin.Of(comment);
+        return $"{(origin.Platform == SourcePlatform.Discord ? "💬" : "▶️")} {origin.PlatformName} · {CommentOrigin.Place(comment)}";
     }
 
     private static DiscordEmbed[] Embeds(Comment comment, Draft draft, IReadOnlyList<string> flags, string draftTitle, string draftText, int color) =>
@@ -107,7 +115,7 @@ public static class ReviewMessages
         new DiscordEmbed
         {
             Author = new EmbedAuthor(Truncate(comment.AuthorDisplayName, 200)),
-            Title = Truncate(comment.VideoTitle ?? $"Video {comment.VideoId}", 200),
+            Title = Truncate(SourceTitle(comment), 200),
             Url = VideoUrl(comment),
             Description = Truncate(comment.Text, CommentChars),
             Color = color,

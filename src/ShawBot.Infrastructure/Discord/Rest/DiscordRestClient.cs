@@ -77,6 +77,21 @@ public sealed class DiscordRestClient
     public Task<DiscordMessage> GetMessageAsync(ulong channelId, ulong messageId, CancellationToken ct = default) =>
         SendAsync<DiscordMessage>(DiscordRoute.GetMessage(channelId, messageId), null, ct);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> (1–100) messages posted after <paramref name="after"/>, oldest first
+    /// (Discord answers newest first; the order is fixed here so callers can walk forward).
+    /// </summary>
+    public async Task<IReadOnlyList<DiscordMessage>> GetMessagesAfterAsync(ulong channelId, ulong after, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 100);
+        var page = await SendAsync<IReadOnlyList<DiscordMessage>>(DiscordRoute.GetChannelMessages(channelId, after, limit), null, ct).ConfigureAwait(false);
+        return [.. (page ?? []).OrderBy(m => m.Id)];
+    }
+
+    public Task<DiscordChannel> GetChannelAsync(ulong channelId, CancellationToken ct = default) =>
+        SendAsync<DiscordChannel>(DiscordRoute.GetChannel(channelId), null, ct);
+
     /// <summary>POST /interactions/{id}/{token}/callback: must happen within 3 s of the interaction.</summary>
     public Task CreateInteractionResponseAsync(ulong interactionId, string token, InteractionResponse response, CancellationToken ct = default)
     {

@@ -25,6 +25,13 @@ public readonly record struct DiscordRoute(HttpMethod Method, string Template, s
     public static DiscordRoute GetMessage(ulong channelId, ulong messageId) =>
         new(HttpMethod.Get, "/channels/{channel_id}/messages/{message_id}", $"c:{channelId}", $"channels/{channelId}/messages/{messageId}");
 
+    /// <summary>GET /channels/{id}/messages?after=…&amp;limit=…: up to <paramref name="limit"/> messages after <paramref name="after"/>.</summary>
+    public static DiscordRoute GetChannelMessages(ulong channelId, ulong after, int limit) =>
+        new(HttpMethod.Get, "/channels/{channel_id}/messages", $"c:{channelId}", $"channels/{channelId}/messages?after={after}&limit={limit}");
+
+    public static DiscordRoute GetChannel(ulong channelId) =>
+        new(HttpMethod.Get, "/channels/{channel_id}", $"c:{channelId}", $"channels/{channelId}");
+
     // Interaction tokens are secrets: the template names them, the major parameter hashes them.
     public static DiscordRoute CreateInteractionResponse(ulong interactionId, string token) =>
         new(HttpMethod.Post, "/interactions/{interaction_id}/{token}/callback", $"i:{interactionId}", $"interactions/{interactionId}/{Uri.EscapeDataString(token)}/callback?with_response=false");

@@ -39,13 +39,13 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
 
     private DateTimeOffset Now => Utc(_time.GetUtcNow());
 
-    private async Task<T> Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    internal async Task<T> Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await MigrateAsync().ConfigureAwait(false);
         return await _db.InTransactionAsync(work, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> Read<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    internal async Task<T> Read<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await MigrateAsync().ConfigureAwait(false);
         return await _db.ReadAsync(work, cancellationToken).ConfigureAwait(false);

@@ -54,10 +54,11 @@ function card(item) {
 
   const node = el("article", { class: "card", "data-draft-id": String(item.draftId), "data-comment-id": item.commentId },
     el("div", { class: "meta" }, `${item.author} on `,
-      el("a", { class: "video", href: `https://www.youtube.com/watch?v=${encodeURIComponent(item.videoId)}`, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
+      el("span", { class: "platform", text: `${item.platform === "Discord" ? "💬" : "▶️"} ${item.platform} · ` }),
+      el("a", { class: "video", href: item.link, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
       ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
-    item.flags.length ? el("div", { class: "flags", text: "⚠ " + item.flags.join(", ") }) : null,
+    flagList(item.flags),
     text,
     el("div", { class: "actions" }, approve, reject, regenerate, note),
     el("div", { class: "meta", text: `drafted by ${item.modelName} + adapter ${item.adapterVersion} · ${when(item.draftedAt)}` }));
@@ -83,6 +84,12 @@ function card(item) {
   return node;
 }
 
+// Screening flags as chips; an empty list stays in the DOM so that a later check can fill it.
+function flagList(flags) {
+  return el("ul", { class: "flags", "aria-label": "screening flags", "data-flags": JSON.stringify(flags) },
+    ...flags.map((f) => el("li", { class: "flag", text: "⚠ " + f })));
+}
+
 function renderQueue(items) {
   const queue = $("#queue");
   const keep = new Set(items.map((i) => i.draftId));
@@ -90,7 +97,12 @@ function renderQueue(items) {
     if (!keep.has(id)) { node.remove(); state.cards.delete(id); }
   }
   for (const item of items) {
-    if (!state.cards.has(item.draftId)) {
+    const existing = state.cards.get(item.draftId);
+    const flags = existing?.querySelector(".flags");
+    if (flags && flags.getAttribute("data-flags") !== JSON.stringify(item.flags)) {
+      flags.replaceWith(flagList(item.flags)); // only the chips: the draft being edited is left alone
+    }
+    if (!existing) {
       const node = card(item);
       state.cards.set(item.draftId, node);
       queue.append(node);
@@ -132,6 +144,15 @@ function renderStatus(s) {
   const counts = Object.entries(s.queueSizes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(" · ");
   $("#counts").textContent = counts || "no comments yet";
   $("#active-adapter").textContent = s.activeAdapter || "none";
+  const quota = $("#quota");
+  quota.hidden = !s.quota;
+  if (s.quota) {
+    const paused = s.quota.pausedUntil;
+    quota.textContent = paused
+      ? `YouTube quota exceeded — paused until ${when(paused)}`
+      : `YouTube quota ${s.quota.spentToday} / ${s.quota.dailyBudget} today`;
+    quota.classList.toggle("paused", !!paused);
+  }
   $("#last-retrain").textContent = s.lastRetrainSummary ? `Last retrain ${when(s.lastRetrainAt)}: ${s.lastRetrainSummary}` : "";
 
   const button = $("#retrain");

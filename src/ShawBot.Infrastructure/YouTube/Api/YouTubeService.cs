@@ -22,11 +22,14 @@ public sealed class YouTubeService : BaseClientService
     {
         CommentThreads = new CommentThreadsResource(this);
         Comments = new CommentsResource(this);
+        Videos = new VideosResource(this);
     }
 
     public CommentThreadsResource CommentThreads { get; }
 
     public CommentsResource Comments { get; }
+
+    public VideosResource Videos { get; }
 
     public override string Name => "youtube";
 
@@ -76,4 +79,24 @@ public abstract class YouTubeBaseServiceRequest<TResponse> : ClientServiceReques
     /// <summary>Declares a query parameter; without the declaration the request refuses to send it.</summary>
     protected void AddQuery(string name, string? defaultValue = null, bool required = false) =>
         RequestParameters.Add(name, new Parameter { Name = name, IsRequired = required, ParameterType = "query", DefaultValue = defaultValue });
+}
+
+/// <summary>A GET request of a resource's list method, with the required part parameter (videos.list).</summary>
+public abstract class YouTubeListRequest<TResponse> : YouTubeBaseServiceRequest<TResponse>
+{
+    protected YouTubeListRequest(IClientService service, Repeatable<string> part)
+        : base(service) => Part = part;
+
+    [RequestParameter("part", RequestParameterType.Query)]
+    public Repeatable<string> Part { get; private set; }
+
+    public override string MethodName => "list";
+
+    public override string HttpMethod => "GET";
+
+    protected override void InitParameters()
+    {
+        base.InitParameters();
+        AddQuery("part", required: true);
+    }
 }

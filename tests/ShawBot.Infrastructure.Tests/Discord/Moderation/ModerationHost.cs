@@ -29,9 +29,11 @@ internal sealed class ModerationHost : IAsyncDisposable
     private readonly string _databasePath;
     private readonly Dictionary<string, string?> _settings;
     private readonly ITestOutputHelper _output;
+    private readonly IReplyWriter _writer;
 
-    private ModerationHost(YouTubeSandbox youTube, DiscordSandbox discord, IHost host, string databasePath, Dictionary<string, string?> settings, ITestOutputHelper output)
+    private ModerationHost(YouTubeSandbox youTube, DiscordSandbox discord, IHost host, string databasePath, Dictionary<string, string?> settings, ITestOutputHelper output, IReplyWriter writer)
     {
+        _writer = writer;
         YouTube = youTube;
         Discord = discord;
         Host = host;
@@ -48,7 +50,9 @@ internal sealed class ModerationHost : IAsyncDisposable
 
     public ICommentStore Store => Host.Services.GetRequiredService<ICommentStore>();
 
-    public static async Task<ModerationHost> StartAsync(ITestOutputHelper output)
+    /// <param name="configure">Changes to the settings (e.g. ShawBot:Channels entries) before the host starts.</param>
+    /// <param name="writer">The reply writer; by default "Reply #n to {author} –ShawGPT".</param>
+    public static async Task<ModerationHost> StartAsync(ITestOutputHelper output, Action<Dictionary<string, string?>, DiscordSandbox>? configure = null, IReplyWriter? writer = null)
     {
         var youTube = new YouTubeSandbox(new YouTubeSandboxOptions { DefaultVideoCount = 1 });
         await youTube.StartAsync();
@@ -64,6 +68,9 @@ internal sealed class ModerationHost : IAsyncDisposable
             ["ShawBot:Loops:InitialBackoff"] = "00:00:00.100",
             ["ShawBot:Store:DatabasePath"] = db,
             ["ShawBot:YouTube:BaseUri"] = youTube.BaseUri.ToString(),
+            ["ShawBot:YouTube:Auth"] = "none",
+            // Drafts made while Lingua loads are re-shown (a message edit) once it has: off, so edit counts stay exact.
+            ["ShawBot:Screening:DetectLanguage"] = "false",
             ["ShawBot:YouTube:RetryBaseDelay"] = "00:00:00.050",
             ["ShawBot:Discord:BotToken"] = discord.Options.Token,
             ["ShawBot:Discord:ApplicationId"] = discord.Options.ApplicationId.ToString(CultureInfo.InvariantCulture),
@@ -73,17 +80,19 @@ internal sealed class ModerationHost : IAsyncDisposable
             ["ShawBot:Discord:ModeratorRoleIds:0"] = "777",
             ["ShawBot:Discord:ApiBaseUrl"] = discord.ApiBaseUrl.ToString(),
         };
-        var host = await BuildAndStartAsync(settings, output);
-        return new ModerationHost(youTube, discord, host, db, settings, output);
+        configure?.Invoke(settings, discord);
+        writer ??= new CountingWriter();
+        var host = await BuildAndStartAsync(settings, output, writer);
+        return new ModerationHost(youTube, discord, host, db, settings, output, writer);
     }
 
-    private static async Task<IHost> BuildAndStartAsync(Dictionary<string, string?> settings, ITestOutputHelper output)
+    private static async Task<IHost> BuildAndStartAsync(Dictionary<string, string?> settings, ITestOutputHelper output, IReplyWriter writer)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information);
         builder.Services.AddShawBotCore(builder.Configuration).AddShawBotInfrastructure(builder.Configuration).AddShawBotRetraining(builder.Configuration).AddShawBotDiscord(builder.Configuration);
-        builder.Services.AddSingleton<IReplyWriter, CountingWriter>();
+        builder.Services.AddSingleton(writer);
         var host = builder.Build();
         await host.StartAsync();
         await host.Services.GetRequiredService<DiscordModerationService>().CommandsRegistered.WaitAsync(TimeSpan.FromSeconds(10));
@@ -95,7 +104,7 @@ internal sealed class ModerationHost : IAsyncDisposable
     {
         await Host.StopAsync();
         Host.Dispose();
-        Host = await BuildAndStartAsync(_settings, _output);
+        Host = await BuildAndStartAsync(_settings, _output, _writer);
     }
 
     /// <summary>Adds a YouTube comment and waits until its draft is shown in the review channel.</summary>

@@ -1,9 +1,10 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using ShawBot.Engine.IO;
 using ShawBot.Engine.Kernels;
-using ShawBot.Engine.Model;
+using ShawBot.Engine.Quantization;
 
-namespace ShawBot.Engine.Quantization;
+namespace ShawBot.Engine.Model;
 
 /// <summary>
 /// A frozen Linear whose weight W [Out, In] is held in bitsandbytes 4-bit form (NF4 or FP4, as the
@@ -13,8 +14,12 @@ namespace ShawBot.Engine.Quantization;
 /// them where they use them, bit for bit as <see cref="QuantizedTensor4Bit.GetBlockAbsmax"/>. Only a
 /// nested block size that is not a power of two (never written by bitsandbytes) is decoded to fp32 here.
 /// </summary>
-public sealed unsafe class Nf4Linear : ILinear
+public sealed unsafe class Nf4Linear : IInt8Linear
 {
+    private readonly object _int8Gate = new();
+    private ushort* _int8Scales;  // BF16 absmax per block, built on the first int8 call (2 bytes per 64 weights)
+    private sbyte* _int8Table;    // [T | −T | T | −T], T = round(code·127); 64-byte aligned
+    private volatile bool _int8Ready;
     private GCHandle _packed;     // pins Weight.Packed for the kernels' lifetime
     private GCHandle _scales;     // pins Weight.Absmax (plain) or Weight.AbsmaxCodes (double-quantized)
     private GCHandle _nested;     // pins Weight.NestedAbsmax
@@ -67,7 +72,53 @@ public sealed unsafe class Nf4Linear : ILinear
     public int OutFeatures => Weight.Rows;
 
     /// <summary>The stored form (packed codes + statistics), plus fp32 scales in the rare case they are decoded.</summary>
-    public long SizeInBytes => Weight.SizeInBytes + (_decoded != null ? Weight.BlockCount * 4L : 0);
+    public long SizeInBytes => Weight.SizeInBytes + (_decoded != null ? Weight.BlockCount * 4L : 0)
+        + (_int8Scales != null ? Weight.BlockCount * 2L + 64 : 0);
+
+    /// <summary>The int8 kernels need 64-blocks and rows of whole blocks.</summary>
+    public bool SupportsInt8 => Weight.BlockSize == Int8Activations.Block && Int8Activations.Supports(Weight.Cols);
+
+    internal Weights4BitInt8 Int8Kernel
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!SupportsInt8) throw new InvalidOperationException($"no int8 kernel for a [{Weight.Rows}, {Weight.Cols}] weight with block size {Weight.BlockSize}");
+            if (!_int8Ready) BuildInt8();
+            return new Weights4BitInt8 { Packed = (byte*)_packed.AddrOfPinnedObject(), Scales = _int8Scales, Table = _int8Table, Rows = Weight.Rows, Cols = Weight.Cols };
+        }
+    }
+
+    /// <summary>Once: the block scales as BF16 (the fp32 absmax, double quant decoded, rounded to nearest even) and the int8 codebook.</summary>
+    private void BuildInt8()
+    {
+        lock (_int8Gate)
+        {
+            if (_int8Ready) return;
+            var table = (sbyte*)NativeMemory.AlignedAlloc(64, 64);
+            for (int n = 0; n < 16; n++)
+            {
+                var t = (sbyte)(int)MathF.Round(Weight.Code[n] * 127f, MidpointRounding.ToEven);
+                table[n] = table[32 + n] = t;
+                table[16 + n] = table[48 + n] = (sbyte)-t;
+            }
+            int blocks = Weight.BlockCount;
+            var scales = (ushort*)NativeMemory.AlignedAlloc((nuint)blocks * 2, 64);
+            for (int b = 0; b < blocks; b++) scales[b] = FloatConversions.SingleToBFloat16(Weight.GetBlockAbsmax(b));
+            _int8Table = table;
+            _int8Scales = scales;
+            _int8Ready = true;
+        }
+    }
+
+    public void ForwardInt8(Int8Activations x, Span<float> y, int ldy, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        MatMul.CheckShapes((long)x.Rows * x.Cols, x.Rows, x.Cols, InFeatures, y.Length, ldy, OutFeatures);
+        Weights4BitInt8 w = Int8Kernel;
+        fixed (float* py = y)
+            MatMul4BitInt8.Forward(w, x, py, ldy, accumulate);
+    }
 
     internal Weights4Bit Kernel
     {
@@ -140,6 +191,8 @@ public sealed unsafe class Nf4Linear : ILinear
         _disposed = true;
         if (_decoded != null) { NativeMemory.AlignedFree(_decoded); _decoded = null; }
         if (_tables != null) { NativeMemory.AlignedFree(_tables); _tables = null; }
+        if (_int8Scales != null) { NativeMemory.AlignedFree(_int8Scales); _int8Scales = null; }
+        if (_int8Table != null) { NativeMemory.AlignedFree(_int8Table); _int8Table = null; }
         if (_packed.IsAllocated) _packed.Free();
         if (_scales.IsAllocated) _scales.Free();
         if (_nested.IsAllocated) _nested.Free();
