@@ -25,7 +25,12 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
         var interval = TimeSpan.FromMilliseconds(500);
         await using var host = await DiscordTestHost.StartAsync(output, interval);
         await host.StartGatewayAsync(o => o with { RandomSeed = null });
-        await Task.Delay(interval * 6);
+        // Five beats take ≈ 2.5–3 s; wait for them rather than a fixed 3 s, so a stalled test host (the
+        // suite's other assemblies run beside this one) cannot cut the sample short. The schedule is
+        // still checked beat by beat below: never early, median lateness small.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (host.Sandbox.Gateway.Log.Count(e => Received(e, 1, 1)) < 5 && DateTime.UtcNow < until)
+            await Task.Delay(50);
 
         var log = host.Sandbox.Gateway.Log;
         var hello = log.First(e => Sent(e, 10, 1));
