@@ -27,7 +27,7 @@ internal static class GenerateCommand
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
-        var kernels = CommonOptions.Kernels("fast");
+        var kernels = CommonOptions.Kernels("exact");
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
