@@ -40,6 +40,9 @@ SOURCES=(
   "python3.11-doc=3.11.2-6+deb12u9|PSF-2.0 (Python documentation)"
   "python-sklearn-doc=1.2.1+dfsg-1|BSD-3-Clause (scikit-learn documentation)"
   "python-pandas-doc=1.5.3+dfsg-2|BSD-3-Clause (pandas documentation)"
+  "python-statsmodels-doc=0.13.5+dfsg-7|BSD-3-Clause (statsmodels documentation)"
+  "python-skimage-doc=0.19.3-8|BSD-3-Clause (scikit-image documentation)"
+  "debian-handbook=11.20220922|GPL-2+ or CC-BY-SA-3.0 (The Debian Administrator's Handbook, R. Hertzog and R. Mas)"
 )
 
 die() { echo "get-corpus: ERROR: $*" >&2; exit 1; }
@@ -361,6 +364,26 @@ def pd_doc():
     for p in files(root, sel):
         yield from rst_paragraphs(read(p))
 
+def sm_doc():
+    root = os.path.join(X, "python-statsmodels-doc/usr/share/doc/python-statsmodels-doc/html/_sources")
+    for p in files(root, r"^[^/]+\.rst\.txt$"):
+        yield from rst_paragraphs(read(p))
+
+def ski_doc():
+    root = os.path.join(X, "python-skimage-doc/usr/share/doc/python-skimage-doc/html/_sources")
+    for p in files(root, r"^(user_guide/[^/]+|[^/]+)\.(rst|md)\.txt$"):
+        yield from rst_paragraphs(read(p))
+
+def handbook():
+    # The English HTML book: the text of every <div class="para"> (up to a nested div), tags
+    # dropped, entities decoded.
+    import html as htmllib
+    root = os.path.join(X, "debian-handbook/usr/share/doc/debian-handbook/html/en-US")
+    for p in files(root, r"^[^/]+\.html$"):
+        for m in re.finditer(r'<div class="para"[^>]*>(.*?)</div>', read(p), re.S):
+            t = re.sub(r"<[^>]+>", "", m.group(1))
+            yield htmllib.unescape(t)
+
 def fortunes():
     for pkg in ("fortunes-min", "fortunes"):
         root = os.path.join(X, pkg, "usr/share/games/fortunes")
@@ -395,6 +418,9 @@ PIPELINE = [
     ("python-docs", "python3.11-doc", py_doc, 8),
     ("scikit-learn-docs", "python-sklearn-doc", sk_doc, 8),
     ("pandas-docs", "python-pandas-doc", pd_doc, 8),
+    ("statsmodels-docs", "python-statsmodels-doc", sm_doc, 8),
+    ("scikit-image-docs", "python-skimage-doc", ski_doc, 8),
+    ("debian-handbook", "debian-handbook", handbook, 8),
 ]
 
 seen = set()

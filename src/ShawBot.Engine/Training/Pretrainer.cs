@@ -14,11 +14,17 @@ public sealed record PretrainOptions
     public float WeightDecay { get; init; } = 0.1f;
     public float MaxGradNorm { get; init; } = 1f;
     public ulong Seed { get; init; } = 1;
+    /// <summary>File for a resumable checkpoint (weights, optimizer moments, losses); null = none.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Optimizer steps between checkpoints.</summary>
+    public int CheckpointEvery { get; init; } = 100;
 }
 
 /// <summary>
 /// Full-mode training from scratch (`shawbot pretrain`): random windows of a token stream, labels =
 /// inputs (next-token prediction everywhere), AdamW on every weight, warmup then cosine decay.
+/// Each step's windows come from a generator seeded by (seed, step), so a run resumed from its
+/// checkpoint draws the same batches as one that never stopped.
 /// </summary>
 public static class Pretrainer
 {
@@ -35,13 +41,15 @@ public static class Pretrainer
         // No weight decay on norms (1-D tensors), as nanoGPT/llm.c do.
         var opts = parameters.Select(p => new AdamW(p.Length, new AdamWOptions { WeightDecay = p.Length == model.Config.HiddenSize ? 0f : o.WeightDecay, Beta2 = 0.95f })).ToList();
         var schedule = new TrainOptions { LearningRate = o.LearningRate, WarmupSteps = o.WarmupSteps, Schedule = LrSchedule.Cosine };
-        var rng = new SplitMix(o.Seed);
         var tokens = new int[b * t];
         var losses = new List<double>();
+        int first = o.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom)
+            ? PretrainCheckpoint.Load(resumeFrom, parameters, opts, losses, o) : 0;
         var clock = Stopwatch.StartNew();
-        for (int step = 0; step < o.Steps; step++)
+        for (int step = first; step < o.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
+            var rng = new SplitMix(SplitMix.Mix(o.Seed * 0x9E3779B97F4A7C15UL + (ulong)step));
             for (int s = 0; s < b; s++)
             {
                 int start = (int)(rng.NextULong() % (ulong)(stream.Count - t));
@@ -58,7 +66,9 @@ public static class Pretrainer
             for (int i = 0; i < parameters.Count; i++) opts[i].Update(parameters[i], gradList[i], lr);
             double loss = sum / Math.Max(1, count);
             losses.Add(loss);
-            progress?.Report(new TrainProgress(step + 1, o.Steps, 1, loss, null, (step + 1.0) * b * t / clock.Elapsed.TotalSeconds, clock.Elapsed, lr));
+            progress?.Report(new TrainProgress(step + 1, o.Steps, 1, loss, null, (step + 1.0 - first) * b * t / clock.Elapsed.TotalSeconds, clock.Elapsed, lr));
+            if (o.CheckpointPath is { } path && ((step + 1) % Math.Max(1, o.CheckpointEvery) == 0 || step + 1 == o.Steps))
+                PretrainCheckpoint.Save(path, step + 1, parameters, opts, losses, o);
         }
         return losses;
     }

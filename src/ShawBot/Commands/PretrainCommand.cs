@@ -31,9 +31,12 @@ internal static class PretrainCommand
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1500, Description = "optimizer steps" };
         var lr = new Option<float>("--lr") { DefaultValueFactory = _ => 3e-3f, Description = "peak learning rate (warmup, then cosine)" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL, Description = "seed for weights and batches" };
+        var split = new Option<DataPart>("--pairs-split") { DefaultValueFactory = _ => DataPart.Train, Description = "which lines of each --pairs file to use: train (all but every 10th line, the held-out split eval reports on), heldout, or all" };
+        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "resumable checkpoint file (default: <out>.ckpt); an interrupted run started again with the same options continues from it" };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 50, Description = "steps between checkpoints" };
         var cmd = new Command("pretrain", "Train a small Llama-architecture model from scratch on text and comment/reply pairs; writes a Hugging Face model folder (BF16).")
         {
-            tokenizerDir, pairs, repeat, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed,
+            tokenizerDir, pairs, repeat, split, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed, checkpoint, checkpointEvery,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -42,7 +45,7 @@ internal static class PretrainCommand
             var stream = new List<int>();
             var pairIds = new List<int[]>();
             foreach (var f in pr.GetValue(pairs) ?? [])
-                foreach (var e in ReplyDataset.LoadJsonl(f.FullName))
+                foreach (var e in HeldOutSplit.Load(f.FullName, pr.GetValue(split)))
                     pairIds.Add(prompt.BuildExample(new PromptSlots(e.Comment), e.Reply).Ids);
             for (int r = 0; r < Math.Max(1, pr.GetValue(repeat)); r++)
                 foreach (var ids in pairIds) stream.AddRange(ids);
@@ -61,7 +64,10 @@ internal static class PretrainCommand
             {
                 SequenceLength = pr.GetValue(seqLen), BatchSize = pr.GetValue(batch), Steps = pr.GetValue(steps),
                 LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed), WarmupSteps = Math.Min(100, pr.GetValue(steps) / 10),
+                CheckpointPath = pr.GetValue(checkpoint)?.FullName ?? pr.GetValue(output)!.FullName.TrimEnd('/') + ".ckpt",
+                CheckpointEvery = pr.GetValue(checkpointEvery),
             };
+            if (File.Exists(options.CheckpointPath)) AnsiConsole.MarkupLine($"[grey]resuming from {Markup.Escape(options.CheckpointPath)}[/]");
             using var model = FullModel.CreateRandom(config, options.Seed);
             AnsiConsole.MarkupLine($"[grey]{stream.Count:N0} tokens · {model.SizeInBytes / 4e6:0.0}M parameters · {options.Steps} steps of {options.BatchSize}×{options.SequenceLength}[/]");
             List<double> losses = [];
@@ -90,6 +96,7 @@ internal static class PretrainCommand
             File.WriteAllText(Path.Combine(tmp, "pretrain-loss.svg"), LossCurvePlot.RenderSvg(new LossCurve(losses, [], Math.Max(1, options.Steps))));
             if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
             Directory.Move(tmp, outDir);
+            File.Delete(options.CheckpointPath);
             AnsiConsole.MarkupLine($"[green]done[/]: loss {losses[0]:0.000} → {losses[^1]:0.000} → {Markup.Escape(outDir)}");
             return Task.FromResult(0);
         }));
