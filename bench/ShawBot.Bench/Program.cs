@@ -1,6 +1,6 @@
 using ShawBot.Bench;
 
-// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m] | drafts [model] | train-lora ... | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora ... | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]
 // Each figure is one JSON object on its own line.
 string what = args.Length > 0 ? args[0] : "matmul";
 switch (what)
@@ -14,14 +14,14 @@ switch (what)
     case "load4bit": Load4BitBench.Run(); break;
     case "llm": return LlmBench.Run(args);
     case "drafts": DraftsBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "tiny-shawbot")); break;
-    case "int8": Int8GemvBench.Run(args.Length > 1 ? int.Parse(args[1]) : 14336, args.Length > 2 ? int.Parse(args[2]) : 4096, args.Length > 3 ? int.Parse(args[3]) : 1); break;
+    case "int8": Int8GemvBench.Run(args.Length > 1 ? int.Parse(args[1]) : 14336, args.Length > 2 ? int.Parse(args[2]) : 4096, args.Length > 3 ? int.Parse(args[3]) : 1, args.Length > 4 ? int.Parse(args[4]) : 1); break;
     case Load4BitBench.ChildCommand: Load4BitBench.Child(args[1], args[2]); break;
     case "train-lora": TrainingBench.Run(args); break;
     case "prefix-stats" when args.Length == 2: PrefixTrainingBench.Stats(args[1]); break;
     case "train-prefix" when args.Length >= 3: PrefixTrainingBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1, args.Length > 4 ? int.Parse(args[4]) : 2); break;
     case "store-ops": StoreBench.Run(args); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m] | drafts [model] | train-lora | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]");
+        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]");
         return 2;
 }
 return 0;

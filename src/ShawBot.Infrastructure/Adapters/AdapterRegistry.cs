@@ -161,6 +161,16 @@ public sealed partial class AdapterRegistry
         }
     }
 
+    /// <summary>Rewrites a version's metadata.json (atomically) with <paramref name="change"/> applied.</summary>
+    public AdapterVersion UpdateMetadata(string version, Func<AdapterMetadata, AdapterMetadata> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var current = Get(version) ?? throw new InvalidOperationException($"adapter version '{version}' is not in {Root}");
+        var meta = change(current.Metadata) with { Version = current.Name };
+        WriteAtomically(Path.Combine(current.Path, MetadataFile), JsonSerializer.Serialize(meta, Json));
+        return current with { Metadata = meta };
+    }
+
     /// <summary>Points "active" at <paramref name="version"/> (null: the base model) and logs the change.</summary>
     public void SetActive(string? version, string requestedBy, string reason)
     {

@@ -13,21 +13,21 @@ namespace ShawBot.Infrastructure.Retraining;
 /// </summary>
 public static class AdapterImport
 {
+    /// <summary>
+    /// Adds and activates the adapter in <paramref name="folder"/>. With <paramref name="measureNow"/> false the
+    /// version is recorded without an eval loss (the demo's start must not wait for an evaluation):
+    /// call <see cref="MeasureEvalLoss"/> afterwards.
+    /// </summary>
     public static AdapterVersion AddAndActivate(LanguageModel model, LiveAdapter live, string folder, IReadOnlyList<ReplyExample> examples,
-        RetrainOptions options, string requestedBy, string reason, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        RetrainOptions options, string requestedBy, string reason, TimeProvider? time = null, bool measureNow = true,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(options);
         var adapter = PeftAdapterFiles.Load(folder, model.Model.Config, "import");
         var dataset = RetrainDataset.Build([], examples, options.EvalFraction);
-        double? evalLoss = null;
-        if (dataset.Eval.Count > 0)
-        {
-            var trainer = new Trainer(model.Model, model.Tokenizer, model.Template, options.ToTrainOptions(model.Name));
-            double loss = trainer.Evaluate(adapter, trainer.Encode(RetrainDataset.ToReplyExamples(dataset.Eval)), cancellationToken);
-            evalLoss = double.IsFinite(loss) ? loss : null;
-        }
+        double? evalLoss = measureNow ? Evaluate(model, adapter, dataset, options, cancellationToken) : null;
         var createdAt = (time ?? TimeProvider.System).GetUtcNow();
         var version = live.Registry.AddVersion(folder, name => new AdapterMetadata
         {
@@ -38,5 +38,26 @@ public static class AdapterImport
         }, [], []);
         live.Activate(version.Name, requestedBy, reason, loaded: adapter);
         return version;
+    }
+
+    /// <summary>Measures an added version's eval loss on the same split <see cref="AddAndActivate"/> records, and stores it.</summary>
+    public static AdapterVersion MeasureEvalLoss(LanguageModel model, LiveAdapter live, string version, IReadOnlyList<ReplyExample> examples,
+        RetrainOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(options);
+        var stored = live.Registry.Get(version) ?? throw new InvalidOperationException($"adapter version '{version}' is not in {live.Registry.Root}");
+        var adapter = PeftAdapterFiles.Load(stored.Path, model.Model.Config, "import");
+        double? loss = Evaluate(model, adapter, RetrainDataset.Build([], examples, options.EvalFraction), options, cancellationToken);
+        return live.Registry.UpdateMetadata(version, m => m with { EvalLoss = loss });
+    }
+
+    private static double? Evaluate(LanguageModel model, LoraAdapter adapter, RetrainDataset dataset, RetrainOptions options, CancellationToken cancellationToken)
+    {
+        if (dataset.Eval.Count == 0) return null;
+        var trainer = new Trainer(model.Model, model.Tokenizer, model.Template, options.ToTrainOptions(model.Name));
+        double loss = trainer.Evaluate(adapter, trainer.Encode(RetrainDataset.ToReplyExamples(dataset.Eval)), cancellationToken);
+        return double.IsFinite(loss) ? loss : null;
     }
 }

@@ -21,10 +21,38 @@ internal sealed class QuartzSchemaMigration(IOptions<RetrainOptions> options, IO
 /// Makes the stored nightly trigger match the options once the scheduler runs. A trigger whose cron
 /// and time zone are unchanged is left as stored, so a fire missed while the service was down is
 /// still pending and fires once (misfire: fire and proceed); a changed one is rescheduled.
+/// The work (creating the scheduler reads and validates its job store: about a second) runs once the
+/// host has started, as Quartz's own hosted service does with AwaitApplicationStarted, so it never
+/// delays the first draft; stopping waits for it, so a trigger is either stored or never touched.
 /// </summary>
-internal sealed class RetrainScheduleService(ISchedulerFactory factory, IOptions<RetrainOptions> options, ILogger<RetrainScheduleService> logger) : IHostedService
+internal sealed class RetrainScheduleService(ISchedulerFactory factory, IOptions<RetrainOptions> options, IHostApplicationLifetime lifetime,
+    ILogger<RetrainScheduleService> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private Task _scheduling = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Not cancelled by ApplicationStopping: a host stopped straight after starting still stores its trigger
+        // (a fire due while it is down must fire after the restart); StopAsync waits, bounded by the host's stop timeout.
+        lifetime.ApplicationStarted.Register(() => _scheduling = Task.Run(() => ScheduleAsync(CancellationToken.None)));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await _scheduling.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    private async Task ScheduleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ScheduleCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not schedule the nightly retrain; \"Retrain now\" still works");
+        }
+    }
+
+    private async Task ScheduleCoreAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
@@ -54,6 +82,4 @@ internal sealed class RetrainScheduleService(ISchedulerFactory factory, IOptions
         var next = (await scheduler.GetTrigger(RetrainJob.NightlyTrigger, cancellationToken).ConfigureAwait(false))?.NextFireTimeUtc;
         logger.LogInformation("Nightly retrain scheduled by cron {Cron} in {TimeZone}; next at {Next:u}", o.Cron, zone.Id, next);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -64,7 +64,12 @@ public static class RetrainServiceCollectionExtensions
             q.UsePersistentStore(store => QuartzJobStore.Configure(store, storeOptions, options));
             q.AddJob<RetrainJob>(j => j.WithIdentity(RetrainJob.Key).StoreDurably().WithDescription("Retrain the LoRA adapter on curated replies"));
         });
-        services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
+        // The scheduler starts once the host has started: its job store check must not delay the first draft.
+        services.AddQuartzHostedService(q =>
+        {
+            q.WaitForJobsToComplete = false;
+            q.AwaitApplicationStarted = true;
+        });
         services.AddHostedService<RetrainScheduleService>();
         services.AddHostedService<CoordinatorShutdown>();
         return services;

@@ -32,6 +32,7 @@ public sealed partial class DemoHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _trickle = Task.CompletedTask;
     private Task _questions = Task.CompletedTask;
+    private Task _measure = Task.CompletedTask;
 
     private DemoHost(YouTubeSandbox sandbox, DemoCommunity community, WebApplication app, DemoOptions options, bool usesEngine)
     {
@@ -106,13 +107,15 @@ public sealed partial class DemoHost : IAsyncDisposable
             var store = app.Services.GetRequiredService<SqliteCommentStore>();
             await store.MigrateAsync().ConfigureAwait(false);
             var next = await host.RestoreAsync(store, cancellationToken).ConfigureAwait(false);
-            if (usesEngine)
-            {
-                SeedAdapterRegistry(app.Services, options);
-            }
+            var seeded = usesEngine ? SeedAdapterRegistry(app.Services, options) : null;
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             host.PageUri = ServiceHost.PageAddress(app) ?? host.PageUri;
+            if (seeded is not null)
+            {
+                host._measure = Task.Run(() => MeasureSeededAdapter(app.Services, seeded, host._stop.Token), CancellationToken.None);
+            }
+
             host._trickle = host.TrickleAsync(seeds, next, host._stop.Token);
             host._questions = community.AskAsync(app.Services, state, options.DiscordQuestions, options.TrickleInterval * 2, host._stop.Token);
             return host;
@@ -132,7 +135,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_trickle, _questions).ConfigureAwait(false);
+            await Task.WhenAll(_trickle, _questions, _measure).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -210,24 +213,49 @@ public sealed partial class DemoHost : IAsyncDisposable
             : null;
 
     /// <summary>
-    /// A first run adds the model's own adapter to the registry as v0001, with its eval loss on the seed
-    /// replies' held-out part, and makes it live, so drafts name v0001 and the page lists it. Later runs
-    /// find the registry's pointer, which the engine follows when it loads.
+    /// A first run adds the model's own adapter to the registry as v0001 and makes it live, so drafts name
+    /// v0001 and the page lists it; its eval loss on the seed replies' held-out part is measured once the
+    /// page is up (<see cref="MeasureSeededAdapter"/>: the first draft does not wait for an evaluation).
+    /// Later runs find the registry's pointer, which the engine follows when it loads. Returns the
+    /// version added, or null.
     /// </summary>
-    private static void SeedAdapterRegistry(IServiceProvider services, DemoOptions options)
+    private static string? SeedAdapterRegistry(IServiceProvider services, DemoOptions options)
     {
         var live = services.GetRequiredService<LiveAdapter>();
         if (live.Registry.List().Count > 0 || live.Registry.HasExplicitBaseModel || DefaultAdapter(options) is not { } adapter)
         {
-            return;
+            return null;
         }
 
         var retrain = services.GetRequiredService<IOptions<RetrainOptions>>().Value;
-        var seed = retrain.SeedDataPath is { Length: > 0 } path ? ReplyDataset.LoadJsonl(path) : [];
-        var version = AdapterImport.AddAndActivate(services.GetRequiredService<LanguageModel>(), live, adapter, seed, retrain, "demo",
-            "the demo model's own adapter", services.GetService<TimeProvider>());
-        LogSeededAdapter(services.GetRequiredService<ILogger<DemoHost>>(), version.Name, adapter, version.Metadata.EvalLoss);
+        var version = AdapterImport.AddAndActivate(services.GetRequiredService<LanguageModel>(), live, adapter, SeedExamples(retrain), retrain, "demo",
+            "the demo model's own adapter", services.GetService<TimeProvider>(), measureNow: false);
+        return version.Name;
     }
+
+    private static void MeasureSeededAdapter(IServiceProvider services, string version, CancellationToken cancellationToken)
+    {
+        var logger = services.GetRequiredService<ILogger<DemoHost>>();
+        try
+        {
+            var retrain = services.GetRequiredService<IOptions<RetrainOptions>>().Value;
+            var live = services.GetRequiredService<LiveAdapter>();
+            var measured = AdapterImport.MeasureEvalLoss(services.GetRequiredService<LanguageModel>(), live, version, SeedExamples(retrain), retrain, cancellationToken);
+            LogSeededAdapter(logger, version, DemoAdapterFolder(live, version), measured.Metadata.EvalLoss);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogMeasureFailed(logger, version, ex);
+        }
+    }
+
+    private static string DemoAdapterFolder(LiveAdapter live, string version) => live.Registry.Get(version)?.Path ?? version;
+
+    private static List<ReplyExample> SeedExamples(RetrainOptions retrain) =>
+        retrain.SeedDataPath is { Length: > 0 } path ? ReplyDataset.LoadJsonl(path) : [];
 
     /// <summary>Puts every stored comment back into the sandbox; returns how many seeds were already used.</summary>
     private async Task<int> RestoreAsync(SqliteCommentStore store, CancellationToken cancellationToken)
@@ -310,7 +338,10 @@ public sealed partial class DemoHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} comments from {StateDirectory}")]
     private static partial void LogResumed(ILogger logger, int count, string stateDirectory);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Adapter {Version} added from {Folder} (eval loss {EvalLoss:0.0000} on the seed replies) and made live")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not measure adapter {Version}'s eval loss on the seed replies")]
+    private static partial void LogMeasureFailed(ILogger logger, string version, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adapter {Version} ({Folder}) is live; its eval loss on the seed replies is {EvalLoss:0.0000}")]
     private static partial void LogSeededAdapter(ILogger logger, string version, string folder, double? evalLoss);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "All {Count} demo comments have arrived")]

@@ -25,7 +25,14 @@ public sealed class DemoAdaptersTests
         {
             Assert.True(demo.UsesEngine);
             using var http = new HttpClient { BaseAddress = demo.PageUri };
-            var listing = await http.GetFromJsonAsync<JsonElement>("api/adapters");
+            // The version is live at once; its eval loss is measured after the page is up (the first draft does not wait for it).
+            JsonElement listing = default;
+            await Wait.UntilAsync(async () =>
+            {
+                listing = await http.GetFromJsonAsync<JsonElement>("api/adapters");
+                return listing.GetProperty("versions").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } v
+                    && v.GetProperty("evalLoss").ValueKind == JsonValueKind.Number;
+            }, TimeSpan.FromSeconds(60), "v0001's eval loss on the page");
             Assert.Equal("v0001", listing.GetProperty("active").GetString());
             var v1 = Assert.Single(listing.GetProperty("versions").EnumerateArray().ToList());
             Assert.Equal("v0001", v1.GetProperty("version").GetString());
