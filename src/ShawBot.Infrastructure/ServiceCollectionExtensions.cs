@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Pipeline;
+using ShawBot.Core.Screening;
 using ShawBot.Infrastructure.Auth;
 using ShawBot.Infrastructure.Screening;
 using ShawBot.Infrastructure.Store;
@@ -30,6 +31,7 @@ public static class InfrastructureServiceCollectionExtensions
 
         services.AddStores(configuration);
         services.TryAddSingleton<ILanguageDetector, LinguaLanguageDetector>();
+        services.TryAddSingleton(sp => new CommentLanguages(sp.GetService<ILanguageDetector>(), sp.GetRequiredService<IOptionsMonitor<ScreeningOptions>>()));
         services.AddHostedService<StoreMigrationService>();
 
         services.TryAddSingleton(sp =>

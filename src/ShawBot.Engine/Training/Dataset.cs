@@ -7,11 +7,14 @@ using ShawBot.Engine.Tokenization;
 
 namespace ShawBot.Engine.Training;
 
-/// <summary>One curated comment → reply pair, with the video title its draft was prompted with (when known).</summary>
-public sealed record ReplyExample(string Comment, string Reply, string? VideoTitle = null)
+/// <summary>
+/// One curated comment → reply pair, with the video title its draft was prompted with and the comment's
+/// language as drafting's screening detects it (each when known).
+/// </summary>
+public sealed record ReplyExample(string Comment, string Reply, string? VideoTitle = null, string? CommentLanguage = null)
 {
     /// <summary>The prompt slots of this example: the same ones drafting fills for its comment.</summary>
-    public PromptSlots Slots() => new(Comment, VideoTitle);
+    public PromptSlots Slots() => new(Comment, VideoTitle, null, CommentLanguage);
 }
 
 /// <summary>An example as tokens; the first PromptLength of them are prompt.</summary>

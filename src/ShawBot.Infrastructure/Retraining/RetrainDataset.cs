@@ -5,8 +5,11 @@ using ShawBot.Engine.Training;
 
 namespace ShawBot.Infrastructure.Retraining;
 
-/// <summary>One training pair with the id the split is keyed on (a comment id, or "seed:" + a hash of the seed comment).</summary>
-public sealed record KeyedExample(string Id, string Comment, string Reply, bool Curated, string? VideoTitle = null);
+/// <summary>
+/// One training pair with the id the split is keyed on (a comment id, or "seed:" + a hash of the seed comment),
+/// and the prompt slots its draft had: the video title and the comment's language (<see cref="Screening.CommentLanguages"/>).
+/// </summary>
+public sealed record KeyedExample(string Id, string Comment, string Reply, bool Curated, string? VideoTitle = null, string? CommentLanguage = null);
 
 /// <summary>
 /// The data one retrain uses: curated examples (approved and edited replies; the store never
@@ -23,16 +26,18 @@ public sealed record RetrainDataset(
 
     public IReadOnlyList<string> CuratedIds => [.. Train.Concat(Eval).Where(e => e.Curated).Select(e => e.Id).Order(StringComparer.Ordinal)];
 
-    public static List<ReplyExample> ToReplyExamples(IEnumerable<KeyedExample> examples) => [.. examples.Select(e => new ReplyExample(e.Comment, e.Reply, e.VideoTitle))];
+    public static List<ReplyExample> ToReplyExamples(IEnumerable<KeyedExample> examples) => [.. examples.Select(e => new ReplyExample(e.Comment, e.Reply, e.VideoTitle, e.CommentLanguage))];
 
     /// <summary>
     /// Deduplicates and splits. A comment that appears more than once (by id, or by normalized
     /// text across the store and the seed file) keeps its latest curated reply; curated examples
     /// win over seed ones. A comment is in eval when the first 8 bytes of SHA-256("split:" + id),
     /// read as a number, fall below evalFraction of the range: the same id always lands on the same
-    /// side, whatever else is in the set.
+    /// side, whatever else is in the set. <paramref name="languageOf"/> (when given) labels each example's
+    /// comment language, as drafting's screening does; a seed line's own label is kept.
     /// </summary>
-    public static RetrainDataset Build(IEnumerable<CuratedExample> curated, IEnumerable<ReplyExample> seed, double evalFraction)
+    public static RetrainDataset Build(IEnumerable<CuratedExample> curated, IEnumerable<ReplyExample> seed, double evalFraction,
+        Func<string, string?>? languageOf = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(evalFraction, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(evalFraction, 1.0);
@@ -42,7 +47,7 @@ public sealed record RetrainDataset(
         {
             if (string.IsNullOrWhiteSpace(c.Reply) || string.IsNullOrWhiteSpace(c.CommentText)) continue;
             if (byId.Remove(c.CommentId, out var older)) byText.Remove(Normalize(older.Comment));
-            var e = new KeyedExample(c.CommentId, c.CommentText, c.Reply, Curated: true, c.VideoTitle);
+            var e = new KeyedExample(c.CommentId, c.CommentText, c.Reply, Curated: true, c.VideoTitle, languageOf?.Invoke(c.CommentText));
             string key = Normalize(c.CommentText);
             if (byText.Remove(key, out var sameText)) byId.Remove(sameText.Id);
             byText[key] = e;
@@ -55,7 +60,8 @@ public sealed record RetrainDataset(
             if (string.IsNullOrWhiteSpace(s.Reply)) continue;
             string key = Normalize(s.Comment);
             if (byText.ContainsKey(key)) continue;               // curated, or an earlier seed line, wins
-            byText[key] = new KeyedExample("seed:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16], s.Comment, s.Reply, Curated: false);
+            byText[key] = new KeyedExample("seed:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16], s.Comment, s.Reply, Curated: false,
+                s.VideoTitle, s.CommentLanguage ?? languageOf?.Invoke(s.Comment));
             seedCount++;
         }
 

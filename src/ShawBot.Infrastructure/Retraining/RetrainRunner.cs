@@ -9,6 +9,7 @@ using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Reporting;
+using ShawBot.Infrastructure.Screening;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -31,7 +32,8 @@ public sealed class RetrainRunner(
     LiveAdapter live,
     IOptions<RetrainOptions> options,
     ILogger<RetrainRunner> logger,
-    TimeProvider? time = null) : IRetrainRunner
+    TimeProvider? time = null,
+    CommentLanguages? languages = null) : IRetrainRunner
 {
     private const string RunFile = "run.json";
     private const string PlanFile = "plan-ids.txt";
@@ -52,7 +54,9 @@ public sealed class RetrainRunner(
         var curated = await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false);
         // The seed file's held-out lines (HeldOutSplit) are never trained on.
         var seed = o.SeedDataPath is { Length: > 0 } seedPath ? HeldOutSplit.Load(seedPath, DataPart.Train) : [];
-        var dataset = RetrainDataset.Build(curated, seed, o.EvalFraction);
+        // Each example's prompt gets the language line its draft got (drafting's detector; null when detection is off).
+        var languageOf = languages is null ? null : await languages.ReadyAsync(CommentLanguages.DefaultWait, _time, cancellationToken).ConfigureAwait(false);
+        var dataset = RetrainDataset.Build(curated, seed, o.EvalFraction, languageOf);
         var latest = registry.Latest;
         var previousIds = latest is null ? new HashSet<string>() : registry.DatasetIds(latest);
         int newExamples = dataset.CuratedIds.Count(id => !previousIds.Contains(id));
@@ -204,7 +208,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
+            int[] prompt = model.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle, null, ex.CommentLanguage)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

@@ -30,12 +30,13 @@ internal static class EvalCommand
             var lora = local.Adapter;
             var options = new TrainOptions { MaxLength = pr.GetValue(maxLen), Lora = lora?.Config ?? new TrainOptions().Lora, VoiceMemory = voice.Options(pr) };
             // Trainer.Encode builds each example with ReplyPrompt: the prompts eval scores are the ones the service drafts from.
-            var trainer = new Trainer(local.Model, local.Tokenizer, CommonOptions.LoadPrompts(pr.GetValue(prompts)), options);
+            var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
+            var trainer = new Trainer(local.Model, local.Tokenizer, template, options);
             string path = pr.GetValue(data)!.FullName;
             var part = voice.Part(pr);
-            var examples = HeldOutSplit.Load(path, part);
+            var examples = voice.Load(pr, path, part, template);
             // Voice memory retrieves from what training saw: the training lines for --split held-out, else the evaluated lines (leave-one-out).
-            var memory = trainer.MemoryOf(part == DataPart.HeldOut ? HeldOutSplit.Load(path, DataPart.Train) : examples);
+            var memory = trainer.MemoryOf(part == DataPart.HeldOut ? voice.Load(pr, path, DataPart.Train, template) : examples);
             var encoded = trainer.Encode(examples, memory);
             if (pr.GetValue(kernels) == "fast")
             {

@@ -44,7 +44,7 @@ internal static class GenerateCommand
         var examplesFrom = new Option<FileInfo?>("--examples-from") { Description = "voice memory: JSONL of {\"comment\", \"reply\"} to retrieve examples from for {examples} (its held-out lines are left out)" };
         var cmd = new Command("generate", "Draft a reply to one comment with a model (and optional LoRA adapter), printing the reply and the speed.")
         {
-            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, kernels, voice.Count, voice.Budget, examplesFrom,
+            model, adapter, comment, prompts, quantize, doubleQuant, maxNew, temperature, topK, topP, rep, seed, raw, kernels, voice.Count, voice.Budget, voice.CommentLanguage, examplesFrom,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
@@ -64,7 +64,9 @@ internal static class GenerateCommand
             var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
             var memory = pr.GetValue(examplesFrom) is { } pool
                 ? new VoiceMemory(HeldOutSplit.Load(pool.FullName, DataPart.Train).Select(e => (e.Comment, e.Reply)), replyPrompt, voice.Options(pr)) : null;
-            var prompt = replyPrompt.Build(VoiceMemory.Slots(memory, new PromptSlots(pr.GetValue(comment)!)), int.MaxValue);
+            string commentText = pr.GetValue(comment)!;
+            var slots = new PromptSlots(commentText, null, null, voice.LanguageOf(pr, template)?.Invoke(commentText));
+            var prompt = replyPrompt.Build(VoiceMemory.Slots(memory, slots), int.MaxValue);
             if (TooLong(prompt.Ids.Length, generator.ContextTokens) is { } tooLong)
             {
                 Console.Error.WriteLine($"error: {tooLong}");

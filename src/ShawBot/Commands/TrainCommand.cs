@@ -69,7 +69,7 @@ internal static class TrainCommand
             };
             options.Validate();
             var template = CommonOptions.LoadPrompts(pr.GetValue(prompts));
-            var examples = HeldOutSplit.Load(pr.GetValue(data)!.FullName, voice.Part(pr));
+            var examples = voice.Load(pr, pr.GetValue(data)!.FullName, voice.Part(pr), template);
             var (train, eval) = ReplyDataset.Split(examples, options.EvalFraction);
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant);
             var trainer = new Trainer(local.Model, local.Tokenizer, template, options);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# demo-drafts.sh — the drafts a new user sees: runs `shawbot demo` in a throw-away state folder with
+# comments arriving fast, waits until N drafts are in the review queue (bounded), prints one JSON line
+# per draft {comment, video, flags, draft} and stops the demo.
+#
+#   bash tools/demo-drafts.sh [N=20] [MODEL=models/tiny-shawbot]
+#
+# Needs: dotnet, curl, python3 (to pretty-print; tools only, never the product). Run from the repo root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-20}; MODEL=${2:-models/tiny-shawbot}; PORT=${PORT:-5391}
+STATE=$(mktemp -d); LOG="$STATE/demo.log"
+dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null
+dotnet src/ShawBot/bin/Release/net10.0/shawbot.dll demo --model "$MODEL" --port "$PORT" --state "$STATE/s" --interval 0.5 >"$LOG" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$STATE"' EXIT
+for _ in $(seq 1 600); do     # at most 5 minutes
+  sleep 0.5
+  n=$(curl -fsS "http://127.0.0.1:$PORT/api/queue" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
+  [ "$n" -ge "$N" ] && break
+done
+curl -fsS "http://127.0.0.1:$PORT/api/queue" | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+for item in json.load(sys.stdin)[:n]:
+    print(json.dumps({"comment": item["comment"], "video": item.get("videoTitle"), "flags": item.get("flags"), "draft": item["draft"]}, ensure_ascii=False))
+' "$N"
