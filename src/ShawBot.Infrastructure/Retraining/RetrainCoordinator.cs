@@ -151,15 +151,7 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
         }
         await announcing.ConfigureAwait(false);             // the start report goes out before the end's
         LastOutcome = outcome;
-        foreach (var reporter in _reporters)
-        {
-            try { await reporter.ReportAsync(outcome, _stopping.Token).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogWarning(e, "Retrain report through {Reporter} failed", reporter.GetType().Name);
-            }
-            catch (OperationCanceledException) { break; }
-        }
+        await ReportAllAsync("end", (r, ct) => r.ReportAsync(outcome, ct)).ConfigureAwait(false);
         return outcome;
     }
 
@@ -180,18 +172,19 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
                 start = new RetrainStart(_current.RequestedBy, _current.StartedAt, plan);
             }
             _current = _current with { Progress = p, Announced = announced };
-            if (start is not null) _announcing = Task.Run(() => AnnounceAsync(start));
+            if (start is not null) _announcing = Task.Run(() => ReportAllAsync("start", (r, ct) => r.ReportStartAsync(start, ct)));
         }
     }
 
-    private async Task AnnounceAsync(RetrainStart start)
+    /// <summary>Each reporter in turn; one that fails is logged and the next goes on (shutdown stops them all).</summary>
+    private async Task ReportAllAsync(string which, Func<IRetrainReporter, CancellationToken, Task> report)
     {
         foreach (var reporter in _reporters)
         {
-            try { await reporter.ReportStartAsync(start, _stopping.Token).ConfigureAwait(false); }
+            try { await report(reporter, _stopping.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogWarning(e, "Retrain start report through {Reporter} failed", reporter.GetType().Name);
+                _logger.LogWarning(e, "Retrain {Which} report through {Reporter} failed", which, reporter.GetType().Name);
             }
             catch (OperationCanceledException) { break; }
         }
