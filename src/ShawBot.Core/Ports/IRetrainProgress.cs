@@ -14,7 +14,25 @@ public sealed record RetrainProgress(
     int TotalSteps,
     double? Loss,
     DateTimeOffset StartedAt,
-    string? Message);
+    string? Message)
+{
+    /// <summary>What the run means to do (as announced once its steps were timed); null before training starts.</summary>
+    public RetrainPlanInfo? Plan { get; init; }
+
+    /// <summary>Training throughput so far; null while not training.</summary>
+    public double? TokensPerSecond { get; init; }
+
+    /// <summary>While running, the estimated finish from the step time measured so far; null before the first timed steps.</summary>
+    public DateTimeOffset? Eta { get; init; }
+
+    /// <summary>When the last run ended; null while one runs.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+/// <summary>A retrain's plan: the examples per epoch, the steps that fit the budget, the budget, and the finish it expects.</summary>
+/// <param name="Budget">The training's time budget; null when there is none.</param>
+/// <param name="EstimatedFinish">From the first timed steps; null before them.</param>
+public sealed record RetrainPlanInfo(int Examples, int PlannedSteps, TimeSpan? Budget, DateTimeOffset? EstimatedFinish);
 
 /// <summary>Live view of the retrain job; implemented by the retrain scheduler (optional: pages fall back to <see cref="IStatusProvider"/>).</summary>
 public interface IRetrainProgress

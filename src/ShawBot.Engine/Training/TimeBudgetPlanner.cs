@@ -9,6 +9,13 @@ public sealed record TrainPlan(int Examples, int TotalSteps, int PlannedSteps, T
     public override string ToString() =>
         $"{Examples} examples, {PlannedSteps}/{TotalSteps} steps" + (SecondsPerStep is { } s ? $" at {s:0.0} s/step" : "")
         + (EstimatedFinish is { } f ? $", finish ≈ {f:HH:mm:ss} UTC" : "") + (Budget is { } b ? $" (budget {b})" : "");
+
+    /// <summary>
+    /// The one ETA formula (the planner's <see cref="EstimatedFinish"/>, and through it the page and the reports):
+    ///   finish = now + max(0, planned − step) · secondsPerStep + evaluationsLeft · evalSeconds.
+    /// </summary>
+    public static DateTimeOffset FinishAt(DateTimeOffset now, int step, int plannedSteps, double secondsPerStep, int evaluationsLeft, double evalSeconds) =>
+        now + TimeSpan.FromSeconds(Math.Max(0, plannedSteps - step) * secondsPerStep + evaluationsLeft * evalSeconds);
 }
 
 /// <summary>
@@ -87,6 +94,6 @@ internal sealed class TimeBudgetPlanner
         }
         PlannedSteps = planned;
         int evalsLeft = _reserve + Math.Max(0, planned / _stepsPerEpoch - step / _stepsPerEpoch);
-        EstimatedFinish = now + TimeSpan.FromSeconds((planned - step) * perStep + evalsLeft * evalSeconds);
+        EstimatedFinish = TrainPlan.FinishAt(now, step, planned, perStep, evalsLeft, evalSeconds);
     }
 }

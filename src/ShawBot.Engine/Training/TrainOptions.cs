@@ -78,11 +78,13 @@ public sealed record TrainOptions
 }
 
 /// <summary>Progress of a run, reported after every optimizer step and evaluation.</summary>
-/// <remarks>Under a time budget TotalSteps is the planned steps (what fits), and <see cref="Plan"/> says more.</remarks>
+/// <remarks>
+/// Under a time budget TotalSteps is the planned steps (what fits), and <see cref="Plan"/> says more; its
+/// EstimatedFinish is the ETA (null before the first timed steps; see <see cref="TrainPlan.FinishAt"/>).
+/// </remarks>
 public sealed record TrainProgress(int Step, int TotalSteps, int Epoch, double TrainLoss, double? EvalLoss, double TokensPerSecond, TimeSpan Elapsed, float LearningRate)
 {
     public TrainPlan? Plan { get; init; }
-    public TimeSpan Eta => Step == 0 ? TimeSpan.Zero : Elapsed / Step * (TotalSteps - Step);
 }
 
 /// <summary>What a run produced.</summary>

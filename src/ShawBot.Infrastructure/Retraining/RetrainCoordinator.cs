@@ -6,12 +6,14 @@ using ShawBot.Engine.Training;
 namespace ShawBot.Infrastructure.Retraining;
 
 /// <summary>A run in progress, for "already running" answers and status pages.</summary>
-public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedAt, TrainProgress? Progress);
+/// <param name="Announced">The plan as first timed (the one the start report gave); null before that.</param>
+public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedAt, TrainProgress? Progress, TrainPlan? Announced = null);
 
 /// <summary>
 /// At most one retrain per process: the nightly job and on-demand requests (Discord, CLI, the local
 /// admin endpoint) all come through here. A request while a run is going is refused with what that
-/// run is doing. (Across processes the registry's lock file does the same.)
+/// run is doing. (Across processes the registry's lock file does the same.) Reporters hear of a run
+/// twice: its plan once the first steps are timed (examples, steps, estimated finish), and its outcome.
 /// </summary>
 public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
     private readonly object _gate = new();
     private RetrainRunState? _current;
     private Task<RetrainOutcome>? _running;
+    private Task _announcing = Task.CompletedTask;
 
     public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null)
     {
@@ -47,7 +50,10 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
             {
                 var p = run.Progress;
                 string phase = p is null ? "dataset" : p.Step >= p.TotalSteps && p.EvalLoss is not null ? "evaluating" : "training";
-                return new RetrainProgress(true, phase, p?.Step ?? 0, p?.TotalSteps ?? 0, p?.TrainLoss, run.StartedAt, $"requested by {run.RequestedBy}");
+                return new RetrainProgress(true, phase, p?.Step ?? 0, p?.TotalSteps ?? 0, p?.TrainLoss, run.StartedAt, $"requested by {run.RequestedBy}")
+                {
+                    Plan = PlanInfo(run.Announced ?? p?.Plan), TokensPerSecond = p?.TokensPerSecond, Eta = p?.Plan?.EstimatedFinish,
+                };
             }
             if (LastOutcome is not { } o) return null;
             string done = o.Kind switch
@@ -56,9 +62,14 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
                 RetrainOutcomeKind.Failed => "failed",
                 _ => o.Kind.ToString().ToLowerInvariant(),
             };
-            return new RetrainProgress(false, done, o.Training?.Steps ?? 0, o.Training?.Steps ?? 0, o.Training?.FinalTrainLoss, o.StartedAt, o.Summary);
+            return new RetrainProgress(false, done, o.Training?.Steps ?? 0, o.Training?.Steps ?? 0, o.Training?.FinalTrainLoss, o.StartedAt, o.Summary)
+            {
+                Plan = PlanInfo(o.AnnouncedPlan ?? o.Training?.Plan), FinishedAt = o.FinishedAt,
+            };
         }
     }
+
+    private static RetrainPlanInfo? PlanInfo(TrainPlan? p) => p is null ? null : new(p.Examples, p.PlannedSteps, p.Budget, p.EstimatedFinish);
 
     /// <summary>Starts a run in the background unless one is going; <paramref name="run"/> completes with its outcome.</summary>
     public bool TryStart(RetrainRequest request, out Task<RetrainOutcome> run, out string? refusal, CancellationToken cancellationToken = default)
@@ -114,7 +125,7 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
         RetrainOutcome outcome;
         try
         {
-            var progress = new InlineProgress(p => { lock (_gate) if (_current != null) _current = _current with { Progress = p }; });
+            var progress = new InlineProgress(Progressed);
             outcome = await _runner.RunAsync(request, progress, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -129,20 +140,54 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
         finally
         {
             linked.Dispose();
-            lock (_gate) _current = null;
         }
 
+        Task announcing;
+        lock (_gate)
+        {
+            outcome = outcome with { AnnouncedPlan = _current?.Announced };
+            _current = null;
+            announcing = _announcing;
+        }
+        await announcing.ConfigureAwait(false);             // the start report goes out before the end's
         LastOutcome = outcome;
+        await ReportAllAsync("end", (r, ct) => r.ReportAsync(outcome, ct)).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>
+    /// On the training thread: keeps the latest progress and, the first time the plan has an estimated
+    /// finish, announces it to the reporters in the background (training does not wait for Discord).
+    /// </summary>
+    private void Progressed(TrainProgress p)
+    {
+        RetrainStart? start = null;
+        lock (_gate)
+        {
+            if (_current is null) return;
+            var announced = _current.Announced;
+            if (announced is null && p.Plan is { EstimatedFinish: not null } plan)
+            {
+                announced = plan;
+                start = new RetrainStart(_current.RequestedBy, _current.StartedAt, plan);
+            }
+            _current = _current with { Progress = p, Announced = announced };
+            if (start is not null) _announcing = Task.Run(() => ReportAllAsync("start", (r, ct) => r.ReportStartAsync(start, ct)));
+        }
+    }
+
+    /// <summary>Each reporter in turn; one that fails is logged and the next goes on (shutdown stops them all).</summary>
+    private async Task ReportAllAsync(string which, Func<IRetrainReporter, CancellationToken, Task> report)
+    {
         foreach (var reporter in _reporters)
         {
-            try { await reporter.ReportAsync(outcome, _stopping.Token).ConfigureAwait(false); }
+            try { await report(reporter, _stopping.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogWarning(e, "Retrain report through {Reporter} failed", reporter.GetType().Name);
+                _logger.LogWarning(e, "Retrain {Which} report through {Reporter} failed", which, reporter.GetType().Name);
             }
             catch (OperationCanceledException) { break; }
         }
-        return outcome;
     }
 
     /// <summary>Stops a run in progress (it saves a checkpoint); the source is left undisposed for reporters still finishing.</summary>

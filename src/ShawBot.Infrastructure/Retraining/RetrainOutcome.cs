@@ -25,6 +25,9 @@ public sealed record RetrainRequest(string RequestedBy, bool Force = false);
 /// <summary>A held-out comment, its curated reply, and what the new and the current adapter write for it.</summary>
 public sealed record SampleReply(string Comment, string Reference, string Candidate, string? Current);
 
+/// <summary>A run whose first steps were timed: who asked, when it started, and its plan (with an estimated finish).</summary>
+public sealed record RetrainStart(string RequestedBy, DateTimeOffset StartedAt, TrainPlan Plan);
+
 /// <summary>The result of one retrain, for the report, the log and the status line.</summary>
 public sealed record RetrainOutcome(RetrainOutcomeKind Kind, string Message, string RequestedBy, DateTimeOffset StartedAt, DateTimeOffset FinishedAt)
 {
@@ -36,6 +39,8 @@ public sealed record RetrainOutcome(RetrainOutcomeKind Kind, string Message, str
     public int DatasetSize { get; init; }
     public int NewExamples { get; init; }
     public TrainResult? Training { get; init; }
+    /// <summary>The plan the start report announced (its estimated finish is the one the end report compares with); null when none was.</summary>
+    public TrainPlan? AnnouncedPlan { get; init; }
     public IReadOnlyList<SampleReply> Samples { get; init; } = [];
 
     public TimeSpan Duration => FinishedAt - StartedAt;

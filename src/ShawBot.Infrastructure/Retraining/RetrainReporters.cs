@@ -13,12 +13,21 @@ namespace ShawBot.Infrastructure.Retraining;
 /// <summary>Tells someone how a retrain went.</summary>
 public interface IRetrainReporter
 {
+    /// <summary>A run's plan, once its first steps are timed (at most once per run, before its outcome).</summary>
+    Task ReportStartAsync(RetrainStart start, CancellationToken cancellationToken);
+
     Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken);
 }
 
 /// <summary>The log entry (numbers, loss curve path, samples) and registry's last-run.json for status pages.</summary>
 public sealed class LogRetrainReporter(AdapterRegistry registry, ILogger<LogRetrainReporter> logger) : IRetrainReporter
 {
+    public Task ReportStartAsync(RetrainStart start, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Retrain requested by {RequestedBy} started {StartedAt:HH:mm:ss} UTC: {Plan}", start.RequestedBy, start.StartedAt, RetrainPlanText.Plan(start.Plan));
+        return Task.CompletedTask;
+    }
+
     public Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken)
     {
         var level = outcome.Kind switch
@@ -45,17 +54,36 @@ public sealed class LogRetrainReporter(AdapterRegistry registry, ILogger<LogRetr
 /// </summary>
 public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrainReporter
 {
+    public async Task ReportStartAsync(RetrainStart start, CancellationToken cancellationToken)
+    {
+        if (Channel() is not var (rest, channel)) return;
+        await rest.CreateMessageAsync(channel, BuildStart(start), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken)
     {
         if (outcome.Kind == RetrainOutcomeKind.Busy) return;
-        var rest = services.GetService<DiscordRestClient>();
-        var options = services.GetService<IOptions<DiscordModerationOptions>>();
-        if (rest is null || options is null || options.Value.ChannelId == 0) return;
+        if (Channel() is not var (rest, channel)) return;
         var files = new List<MessageFile>();
         if (outcome.Version is { } v && File.Exists(v.LossCurvePngPath))
             files.Add(new MessageFile(AdapterVersion.LossCurvePngFile, "image/png", await File.ReadAllBytesAsync(v.LossCurvePngPath, cancellationToken).ConfigureAwait(false)));
-        await rest.CreateMessageAsync(options.Value.ChannelId, Build(outcome, withCurveImage: files.Count > 0), files, cancellationToken).ConfigureAwait(false);
+        await rest.CreateMessageAsync(channel, Build(outcome, withCurveImage: files.Count > 0), files, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The REST client and moderation channel, or null when Discord is not configured.</summary>
+    private (DiscordRestClient Client, ulong Id)? Channel()
+    {
+        var rest = services.GetService<DiscordRestClient>();
+        var options = services.GetService<IOptions<DiscordModerationOptions>>();
+        return rest is null || options is null || options.Value.ChannelId == 0 ? null : (rest, options.Value.ChannelId);
+    }
+
+    /// <summary>"Retrain started 03:00 UTC (requested by alice): plan 300 examples · 120 steps · budget 3h · estimated finish 04:12 UTC".</summary>
+    public static MessagePayload BuildStart(RetrainStart s) => new()
+    {
+        Content = Clip($"Retrain started {RetrainPlanText.Clock(s.StartedAt)} (requested by {s.RequestedBy}): {RetrainPlanText.Plan(s.Plan)}", 500),
+        AllowedMentions = AllowedMentions.None,
+    };
 
     public static MessagePayload Build(RetrainOutcome o, bool withCurveImage = false)
     {
@@ -67,6 +95,11 @@ public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrain
         }
         if (o.DatasetSize > 0) fields.Add(new EmbedField("Examples", F($"{o.DatasetSize} ({o.NewExamples} new)"), true));
         if (o.Training is { } t) fields.Add(new EmbedField("Training", F($"{t.Steps} steps, final train loss {t.FinalTrainLoss:0.000}, {o.Duration.TotalMinutes:0.0} min"), true));
+        if (o.AnnouncedPlan is { } plan)
+        {
+            fields.Add(new EmbedField("Plan", RetrainPlanText.Plan(plan)));
+            fields.Add(new EmbedField("Finish", RetrainPlanText.Finish(o.FinishedAt, plan.EstimatedFinish), true));
+        }
         if (o.Version is { } v) fields.Add(new EmbedField("Loss curve", Clip(v.LossCurvePath, 1000)));
         int i = 0;
         // Three samples keep the embed under Discord's 6,000-character total.

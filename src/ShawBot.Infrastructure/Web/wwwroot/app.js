@@ -37,6 +37,28 @@ function showError(text) {
 }
 
 const when = (iso) => iso ? new Date(iso).toLocaleString() : "";
+const utc = (iso) => iso ? new Date(iso).toISOString().slice(11, 16) + " UTC" : "";
+
+// A .NET TimeSpan ("[d.]hh:mm:ss[.fffffff]") as the reports write it: "3h", "2h 30m", "45m", "40s".
+function duration(span) {
+  const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(span || "");
+  if (!m) return "";
+  const seconds = ((+(m[1] || 0) * 24 + +m[2]) * 60 + +m[3]) * 60 + +m[4];
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const minutes = Math.round(seconds / 60), h = Math.floor(minutes / 60), min = minutes % 60;
+  return h === 0 ? `${min}m` : min === 0 ? `${h}h` : `${h}h ${min}m`;
+}
+
+// "Retrain: plan 300 examples · 120 steps · budget 3h · estimated finish 04:12 UTC" (the Discord report's plan line).
+function planLine(progress) {
+  const plan = progress?.plan;
+  if (!plan) return "";
+  const parts = [`plan ${plan.examples} examples`, `${plan.plannedSteps} steps`];
+  if (plan.budget) parts.push("budget " + duration(plan.budget));
+  if (plan.estimatedFinish) parts.push("estimated finish " + utc(plan.estimatedFinish));
+  if (!progress.running && progress.finishedAt) parts.push("finished " + utc(progress.finishedAt));
+  return "Retrain: " + parts.join(" · ");
+}
 
 // ---- review queue -------------------------------------------------------------------------------
 
@@ -168,8 +190,10 @@ function renderStatus(s) {
   if (!s.retrainConfigured) line = "retraining not configured";
   else if (progress) {
     const steps = progress.totalSteps > 0 ? ` step ${progress.step}/${progress.totalSteps}` : progress.step > 0 ? ` step ${progress.step}` : "";
+    const eta = running && progress.eta ? ` · ETA ${utc(progress.eta)}` : "";
+    const speed = running && progress.tokensPerSecond ? ` · ${Math.round(progress.tokensPerSecond)} tok/s` : "";
     const loss = progress.loss != null ? ` · loss ${progress.loss.toFixed(4)}` : "";
-    line = `${running ? "Retraining" : "Last retrain"}: ${progress.phase}${steps}${loss}${progress.message ? " — " + progress.message : ""}`;
+    line = `${running ? "Retraining" : "Last retrain"}: ${progress.phase}${steps}${eta}${speed}${loss}${progress.message ? " — " + progress.message : ""}`;
     bar.hidden = !running;
     bar.value = progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
     if (progress.totalSteps <= 0 && running) bar.removeAttribute("value");
@@ -178,6 +202,7 @@ function renderStatus(s) {
   }
   if (!running) bar.hidden = true;
   $("#retrain-status").textContent = line;
+  $("#retrain-plan").textContent = s.retrainConfigured ? planLine(progress) : "";
 }
 
 $("#retrain").addEventListener("click", async () => {
