@@ -112,7 +112,8 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
                          $"store posted {posted.Count}, store rejected {counts[CommentState.Rejected]}; sandbox replies {replies.Count} on {perThread.Count} threads, " +
                          $"on approved threads {approvedThreads.Count(perThread.ContainsKey)}, on rejected threads {rejectedThreads.Count(perThread.ContainsKey)}, " +
                          $"threads with more than one {perThread.Count(p => p.Value > 1)}; API decisions sent {driver.ApproveSent.Count} approve, {driver.RejectSent.Count} reject, " +
-                         $"answered {driver.Approved.Count} approve, {driver.RejectedDecided.Count} reject");
+                         $"answered {driver.Approved.Count} approve, {driver.RejectedDecided.Count} reject (the rest lost to a kill, decided all the same); " +
+                         $"accepted by {names[0]} {driver.AcceptedBy[0]}, by {names[1]} {driver.AcceptedBy[1]}");
 
         Assert.Equal(Comments, seeded.Count);
         Assert.Equal(Comments / RejectEvery + 1, rejectedThreads.Count); // c0, c7, … c196
