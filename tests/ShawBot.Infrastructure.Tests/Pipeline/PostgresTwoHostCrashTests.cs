@@ -69,7 +69,7 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
                 var victim = random.Next(2);
                 Assert.False(hosts[victim].HasExited, hosts[victim].LastOutput());
                 hosts[victim].Dispose(); // SIGKILL
-                output.WriteLine($"kill {kill + 1} ({names[victim]}) at {watch.Elapsed.TotalSeconds:F1}s: {await Describe(store)}; " +
+                output.WriteLine($"kill {kill + 1} ({names[victim]}) at {watch.Elapsed.TotalSeconds:F1}s: {await PipelineProcess.Describe(store)}; " +
                                  $"decisions {driver.Approved.Count} approved / {driver.RejectedDecided.Count} rejected; sandbox replies {_sandbox.OwnerReplies().Count}");
                 hosts[victim] = Start(names[victim], ports[victim], connectionString);
             }
@@ -86,7 +86,7 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
                 }
 
                 Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60),
-                    $"not finished: {await Describe(store)}\nhost-a: {hosts[0].LastOutput()}\nhost-b: {hosts[1].LastOutput()}");
+                    $"not finished: {await PipelineProcess.Describe(store)}\nhost-a: {hosts[0].LastOutput()}\nhost-b: {hosts[1].LastOutput()}");
                 await Task.Delay(200);
             }
 
@@ -147,9 +147,6 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
         listener.Stop();
         return port;
     }
-
-    private static async Task<string> Describe(PostgresCommentStore store) =>
-        string.Join(", ", (await store.CountByStateAsync(CancellationToken.None)).Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
 
     private sealed record QueueItem(long DraftId, string CommentId);
 
