@@ -1,22 +1,29 @@
 // Runs Poller → Drafter (stub writer) → moderation → Publisher against a YouTube endpoint until killed.
 // Usage: ShawBot.PipelineHost --db PATH --base-uri URI --channel UC... [Discord: --discord-api URI --discord-token T
 //        --discord-app ID --discord-guild ID --review-channel ID --moderator ID --ask-channel ID]
-// Without the Discord arguments every draft is auto-approved; with them, moderators decide in the review channel
-// and questions in the ask channel are a second comment source.
+//        [PostgreSQL: --pg CONNECTION-STRING --instance ID] [web page: --web-port PORT]
+// Without the Discord or web arguments every draft is auto-approved; with Discord, moderators decide in the review
+// channel and questions in the ask channel are a second comment source; with --web-port, drafts wait for decisions
+// through the page's API (POST /api/drafts/{id}/decision) on 127.0.0.1:PORT. With --pg the store is that PostgreSQL
+// database instead of --db, and --instance names this host in the work leases (stable across its restarts).
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Infrastructure;
 using ShawBot.Infrastructure.Discord;
 using ShawBot.Infrastructure.Retraining;
+using ShawBot.Infrastructure.Web;
 
 var arguments = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var settings = new Dictionary<string, string?>
 {
     ["ShawBot:Channel:ChannelId"] = arguments["channel"],
-    ["ShawBot:Store:DatabasePath"] = arguments["db"],
+    ["ShawBot:Store:DatabasePath"] = arguments.GetValueOrDefault("db", "unused.db"),
     ["ShawBot:YouTube:BaseUri"] = arguments["base-uri"],
     ["ShawBot:YouTube:Auth"] = "none",
     ["ShawBot:Screening:DetectLanguage"] = "false", // crash tests start many of these processes: no 200 MB model load each
@@ -29,6 +36,21 @@ var settings = new Dictionary<string, string?>
     ["ShawBot:Loops:InitialBackoff"] = "00:00:00.050",
     ["ShawBot:Loops:MaxBackoff"] = "00:00:00.500",
 };
+if (arguments.TryGetValue("pg", out var connectionString))
+{
+    settings["ShawBot:Store:Provider"] = "postgres";
+    settings["ShawBot:Store:ConnectionString"] = connectionString;
+    settings["ShawBot:Store:InstanceId"] = arguments["instance"];
+    settings["ShawBot:Store:LeaseSeconds"] = "5"; // a killed host's claims pass to the other host within seconds
+}
+
+var web = arguments.TryGetValue("web-port", out var webPort);
+settings["ShawBot:Web:Enabled"] = web ? "true" : "false";
+if (web)
+{
+    settings["ShawBot:Web:Port"] = webPort;
+}
+
 var discord = arguments.ContainsKey("discord-api");
 if (discord)
 {
@@ -44,7 +66,10 @@ if (discord)
     settings["ShawBot:Channels:0:AskChannelIds:0"] = arguments["ask-channel"];
 }
 
-var builder = Host.CreateApplicationBuilder();
+// With the page the host is a WebApplication (Kestrel on 127.0.0.1 only); without it a plain host that opens no port.
+IHostApplicationBuilder builder = web
+    ? WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ShawBot.PipelineHost" })
+    : Host.CreateApplicationBuilder();
 builder.Configuration.AddInMemoryCollection(settings);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
@@ -58,12 +83,27 @@ if (discord)
     // so AddShawBotRetraining registers Core's "unavailable" defaults for them.
     builder.Services.AddShawBotRetraining(builder.Configuration).AddShawBotDiscord(builder.Configuration);
 }
+else if (web)
+{
+    // The page's /api/retrain and /api/status ask the same ports: Core's "unavailable" defaults again.
+    builder.Services.AddRouting().AddShawBotRetraining(builder.Configuration).AddShawBotWeb(builder.Configuration);
+}
 else
 {
     builder.Services.AddAutoApproveModeration();
 }
 
-using var host = builder.Build();
+using var host = web ? BuildWeb((WebApplicationBuilder)builder, webPort!) : ((HostApplicationBuilder)builder).Build();
 await host.StartAsync();
 Console.Out.WriteLine("ready");
 await host.WaitForShutdownAsync();
+
+static WebApplication BuildWeb(WebApplicationBuilder builder, string port)
+{
+    builder.WebHost.UseKestrelCore();
+    builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+    var app = builder.Build();
+    app.UseRouting();
+    app.UseShawBotWeb(app.Services.GetRequiredService<IOptions<WebOptions>>().Value);
+    return app;
+}

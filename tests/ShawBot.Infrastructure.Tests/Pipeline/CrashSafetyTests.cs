@@ -49,7 +49,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 2500)));
             Assert.False(child.HasExited, child.LastOutput());
             child.Kill();
-            output.WriteLine($"kill {kill + 1} at {watch.Elapsed.TotalSeconds:F1}s: {await Describe(store)}; sandbox replies {_sandbox.OwnerReplies().Count}");
+            output.WriteLine($"kill {kill + 1} at {watch.Elapsed.TotalSeconds:F1}s: {await PipelineProcess.Describe(store)}; sandbox replies {_sandbox.OwnerReplies().Count}");
         }
 
         using (var last = PipelineProcess.Start(database, _sandbox.BaseUri, _sandbox.ChannelId))
@@ -57,7 +57,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             var deadline = Stopwatch.StartNew();
             while ((await store.CountByStateAsync(CancellationToken.None))[CommentState.Posted] < Comments)
             {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(45), $"not finished: {await Describe(store)}\n{last.LastOutput()}");
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(45), $"not finished: {await PipelineProcess.Describe(store)}\n{last.LastOutput()}");
                 await Task.Delay(100);
             }
 
@@ -65,7 +65,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             last.Kill();
         }
 
-        output.WriteLine($"done at {watch.Elapsed.TotalSeconds:F1}s: {await Describe(store)}");
+        output.WriteLine($"done at {watch.Elapsed.TotalSeconds:F1}s: {await PipelineProcess.Describe(store)}");
         var replies = _sandbox.OwnerReplies();
         var perThread = replies.GroupBy(r => r.ThreadId).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(threads.Order(), perThread.Keys.Order());
@@ -74,7 +74,4 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(replies.Select(r => (r.ThreadId, r.Id)).Order(), posted.Select(p => (p.CommentId, p.YouTubeReplyId)).Order());
         Assert.Empty(_sandbox.ActiveFaults());
     }
-
-    private static async Task<string> Describe(SqliteCommentStore store) =>
-        string.Join(", ", (await store.CountByStateAsync(CancellationToken.None)).Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ShawBot.Core.Ports;
 
 namespace ShawBot.Infrastructure.Tests.Support;
 
@@ -88,4 +89,8 @@ public sealed class PipelineProcess : IDisposable
         var dll = Path.Combine(tests.FullName, "ShawBot.PipelineHost", "bin", configuration, framework, "ShawBot.PipelineHost.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("build tests/ShawBot.PipelineHost first", dll);
     }
+
+    /// <summary>The store's non-zero state counts, "New=3, Posted=97", for the crash tests' progress lines.</summary>
+    public static async Task<string> Describe(ICommentIngest store) =>
+        string.Join(", ", (await store.CountByStateAsync(CancellationToken.None)).Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
 }
