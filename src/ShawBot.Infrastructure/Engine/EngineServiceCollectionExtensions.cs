@@ -3,7 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using ShawBot.Core;
+using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
+using ShawBot.Infrastructure.Adapters;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ShawBot.Infrastructure.Engine;
 
@@ -11,7 +16,8 @@ public static class EngineServiceCollectionExtensions
 {
     /// <summary>
     /// The reply writer: the local model (options: ShawBot:Engine, loaded on start) when
-    /// <see cref="EngineOptions.ModelPath"/> is set, else Core's deterministic stub writer.
+    /// <see cref="EngineOptions.ModelPath"/> is set, else Core's deterministic stub writer. With the model come
+    /// the sources' voices (<see cref="ChannelVoices"/>: a "ShawBot:Channels" entry's own adapters and prompts).
     /// </summary>
     public static IServiceCollection AddShawBotEngine(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,6 +25,13 @@ public static class EngineServiceCollectionExtensions
             return services.AddStubReplyWriter();
         services.AddValidatedOptions<EngineOptions>(configuration, EngineOptions.Section);
         services.TryAddSingleton<LanguageModel>();
+        services.AddShawBotSources(configuration);
+        services.TryAddSingleton(sp =>
+        {
+            var sources = SourceDirectory.Resolve(sp.GetRequiredService<IOptions<ChannelOptions>>().Value, sp.GetRequiredService<IOptions<SourcesOptions>>().Value);
+            long budget = (long)sp.GetRequiredService<IOptions<AdaptersOptions>>().Value.MemoryBudgetMb << 20;
+            return new ChannelVoices(sp.GetRequiredService<LanguageModel>(), sources, budget, sp.GetRequiredService<ILogger<ChannelVoices>>());
+        });
         services.TryAddSingleton<IReplyWriter, EngineReplyWriter>();
         services.AddHostedService<ModelWarmup>();
         return services;
