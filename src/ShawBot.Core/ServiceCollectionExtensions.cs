@@ -100,7 +100,8 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Binds and validates "ShawBot:Channels" (<see cref="Sources.SourcesOptions"/>) once, however many features
+    /// Binds and validates "ShawBot:Channels" (<see cref="Sources.SourcesOptions"/>) once, with the resolved
+    /// <see cref="SourceCatalog"/>, however many features
     /// (Discord intake, the engine's per-source voices) ask for it: binding a list twice would append it twice.
     /// </summary>
     public static IServiceCollection AddShawBotSources(this IServiceCollection services, IConfiguration configuration)
@@ -108,6 +109,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         if (services.Any(d => d.ServiceType == typeof(SourcesMarker))) return services;
         services.AddSingleton<SourcesMarker>();
+        services.TryAddSingleton<SourceCatalog>();
         return services.AddValidatedOptions<Sources.SourcesOptions>(configuration, Sources.SourcesOptions.Section);
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using ShawBot.Core.Options;
 
 namespace ShawBot.Core.Sources;
@@ -158,4 +159,18 @@ public static class SourceDirectory
         var discord = entries.Where(e => e.Platform == SourcePlatform.Discord && e.GuildId == place.Guild).ToList();
         return discord.FirstOrDefault(e => e.ChannelIds.Contains(place.Channel) || e.AskChannelIds.Contains(place.Channel)) ?? discord.FirstOrDefault();
     }
+}
+
+/// <summary>
+/// The resolved "ShawBot:Channels" entries (<see cref="SourceDirectory.Resolve"/>), one instance for every
+/// feature that needs to know a comment's source: the engine's voices, the page's source name.
+/// </summary>
+public sealed class SourceCatalog(IOptions<ChannelOptions> channel, IOptions<SourcesOptions> sources)
+{
+    private readonly Lazy<IReadOnlyList<SourceEntry>> _entries = new(() => SourceDirectory.Resolve(channel.Value, sources.Value));
+
+    public IReadOnlyList<SourceEntry> Entries => _entries.Value;
+
+    /// <summary>The entry a stored comment came from (<see cref="SourceDirectory.For"/>); null when none matches.</summary>
+    public SourceEntry? For(string commentId) => SourceDirectory.For(Entries, commentId);
 }

@@ -2,13 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ShawBot.Core;
-using ShawBot.Core.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Adapters;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ShawBot.Infrastructure.Engine;
 
@@ -28,7 +27,7 @@ public static class EngineServiceCollectionExtensions
         services.AddShawBotSources(configuration);
         services.TryAddSingleton(sp =>
         {
-            var sources = SourceDirectory.Resolve(sp.GetRequiredService<IOptions<ChannelOptions>>().Value, sp.GetRequiredService<IOptions<SourcesOptions>>().Value);
+            var sources = sp.GetRequiredService<SourceCatalog>().Entries;
             long budget = (long)sp.GetRequiredService<IOptions<AdaptersOptions>>().Value.MemoryBudgetMb << 20;
             return new ChannelVoices(sp.GetRequiredService<LanguageModel>(), sources, budget, sp.GetRequiredService<ILogger<ChannelVoices>>());
         });
