@@ -62,10 +62,27 @@ public sealed partial class ChannelVoices
     public ChannelVoice For(string commentId)
     {
         var source = SourceDirectory.For(_sources, commentId);
-        if (source is null) return new ChannelVoice(null, _model.Adapters.Active, _model.Prompt);
+        return source is null ? new ChannelVoice(null, _model.Adapters.Active, _model.Prompt) : VoiceOf(source);
+    }
+
+    /// <summary>The voice of a source by its id (what its drafts use now).</summary>
+    public ChannelVoice OfSource(string sourceId)
+    {
+        var source = _sources.FirstOrDefault(s => s.Id == sourceId) ?? throw new KeyNotFoundException($"no ShawBot:Channels entry has the id '{sourceId}'");
+        return VoiceOf(source);
+    }
+
+    private ChannelVoice VoiceOf(SourceEntry source)
+    {
         var adapter = _registries.TryGetValue(source.Id, out var registry) ? ActiveOf(source.Id, registry) : _model.Adapters.Active;
         return new ChannelVoice(source.Id, adapter, PromptOf(source));
     }
+
+    /// <summary>The id of the source a stored comment came from; null when no entry matches.</summary>
+    public string? SourceOf(string commentId) => SourceDirectory.For(_sources, commentId)?.Id;
+
+    /// <summary>Whether the comment's source drafts from a registry of its own (so the global retrain leaves its replies out).</summary>
+    public bool HasOwnRegistry(string commentId) => SourceOf(commentId) is { } id && _registries.ContainsKey(id);
 
     private ReplyPrompt PromptOf(SourceEntry source)
     {

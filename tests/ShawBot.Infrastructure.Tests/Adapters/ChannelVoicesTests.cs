@@ -6,6 +6,7 @@ using ShawBot.Engine.Lora;
 using ShawBot.Engine.Model;
 using ShawBot.Infrastructure.Adapters;
 using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Retraining;
 using ShawBot.Infrastructure.Tests.Retraining;
 
 namespace ShawBot.Infrastructure.Tests.Adapters;
@@ -202,5 +203,41 @@ public sealed class ChannelVoicesTests : IDisposable
         Assert.Equal("general", SourceDirectory.For(sources, CommentOrigin.DiscordCommentId(Guild, 3, 5))!.Id);   // a thread: its server's first entry
         Assert.Null(SourceDirectory.For(sources, CommentOrigin.DiscordCommentId(7, 1, 5)));
         Assert.Null(SourceDirectory.For(sources[1..], "UgxYouTubeId"));
+    }
+
+    [Fact]
+    public async Task A_channels_retrain_learns_its_own_curated_replies_into_its_own_registry_and_the_global_one_leaves_them_out()
+    {
+        _h.Model.EnsureLoaded();
+        var community = new AdapterRegistry(_h.Folder.File("adapters-community"));
+        var voices = Voices(Sources(youTube: null, community));
+        var youTubeIds = await _h.AddCuratedAsync(12);
+        var discordIds = await _h.AddCuratedAsync(12, idOf: i => CommentOrigin.DiscordCommentId(Guild, DiscordChannel, (ulong)i));
+        var options = Microsoft.Extensions.Options.Options.Create(_h.Options);
+
+        var channel = new RetrainRunner(_h.Model, _h.Store, community, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "community");
+        var outcome = await channel.RunAsync(new RetrainRequest("tester"), null, None);
+        Assert.Equal(RetrainOutcomeKind.Promoted, outcome.Kind);
+        Assert.Equal("v0001", community.ActiveVersion);
+        Assert.Equal(discordIds.Order(), community.DatasetIds(community.Get("v0001")!).Order());    // its own replies, none of YouTube's
+        Assert.Null(_h.Registry.ActiveVersion);                                                      // the global voice is untouched
+        Assert.Null(_h.Model.Adapters.Active);
+
+        var voice = voices.For(discordIds[0]);                                                       // the next draft there uses it
+        Assert.Equal("v0001", voice.Adapter!.Version);
+        int[] prompt = PromptIds(voice.Prompt);
+        Assert.Equal(0d, MaxAbsDiff(Logits(prompt, voice.Adapter), Logits(prompt, Direct(community, "v0001"))));
+        Assert.Null(voices.For(youTubeIds[0]).Adapter);
+
+        var global = new RetrainRunner(_h.Model, _h.Store, _h.Registry, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices);
+        var globalOutcome = await global.RunAsync(new RetrainRequest("tester"), null, None);
+        Assert.Equal(RetrainOutcomeKind.Promoted, globalOutcome.Kind);
+        Assert.Equal(youTubeIds.Order(), _h.Registry.DatasetIds(_h.Registry.Get("v0001")!).Order());
+        Assert.Equal("v0001", _h.Model.Adapters.Active!.Version);
+        Assert.Equal("v0001", community.ActiveVersion);
+        Assert.True(MaxAbsDiff(Logits(prompt, voices.For(youTubeIds[0]).Adapter), Logits(prompt, voices.For(discordIds[0]).Adapter)) > 1e-3);
+
+        Assert.Throws<ArgumentException>(() => new RetrainRunner(_h.Model, _h.Store, _h.Registry, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "community"));
+        Assert.Throws<ArgumentException>(() => new RetrainRunner(_h.Model, _h.Store, community, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "main"));
     }
 }
