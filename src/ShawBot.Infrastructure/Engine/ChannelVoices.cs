@@ -78,6 +78,13 @@ public sealed partial class ChannelVoices
         return new ChannelVoice(source.Id, adapter, PromptOf(source));
     }
 
+    /// <summary>The display name of a source ("Shaw's community").</summary>
+    public string DisplayNameOf(string sourceId) =>
+        (_sources.FirstOrDefault(s => s.Id == sourceId) ?? throw new KeyNotFoundException($"no ShawBot:Channels entry has the id '{sourceId}'")).DisplayName;
+
+    /// <summary>The ids of the sources with a registry of their own, in the list's order (each retrains on its own).</summary>
+    public IReadOnlyList<string> SourcesWithOwnRegistry => _sources.Where(s => _registries.ContainsKey(s.Id)).Select(s => s.Id).ToArray();
+
     /// <summary>The id of the source a stored comment came from; null when no entry matches.</summary>
     public string? SourceOf(string commentId) => SourceDirectory.For(_sources, commentId)?.Id;
 

@@ -32,6 +32,9 @@ internal sealed class ChannelRetrainScope
     /// <summary>The source whose registry this run trains; null: the global registry.</summary>
     public string? SourceId { get; }
 
+    /// <summary>The source's display name for reports; null for the global run.</summary>
+    public string? SourceName => SourceId is null ? null : _voices!.DisplayNameOf(SourceId);
+
     /// <summary>Whether a curated reply to this comment belongs to this run's dataset.</summary>
     public bool Includes(string commentId) => _voices is null
         || (SourceId is null ? !_voices.HasOwnRegistry(commentId) : _voices.SourceOf(commentId) == SourceId);

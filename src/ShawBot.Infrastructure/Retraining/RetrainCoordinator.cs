@@ -2,16 +2,27 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Retraining;
 
 /// <summary>A run in progress, for "already running" answers and status pages.</summary>
 public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedAt, TrainProgress? Progress);
 
+/// <summary>A source's own retrain: its registry (where its run is recorded) and the runner scoped to it.</summary>
+public sealed record SourceRetrain(string SourceId, AdapterRegistry Registry, IRetrainRunner Runner);
+
+/// <summary>The sources that retrain on their own (ShawBot:Channels:N:AdapterPath), in the list's order.</summary>
+public sealed class SourceRetrains(IReadOnlyList<SourceRetrain> items)
+{
+    public IReadOnlyList<SourceRetrain> Items { get; } = items;
+}
+
 /// <summary>
 /// At most one retrain per process: the nightly job and on-demand requests (Discord, CLI, the local
 /// admin endpoint) all come through here. A request while a run is going is refused with what that
-/// run is doing. (Across processes the registry's lock file does the same.)
+/// run is doing. (Across processes the registry's lock file does the same.) A run retrains the global
+/// voice, then each source with its own registry, one after another; each is reported on its own.
 /// </summary>
 public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDisposable
 {
@@ -24,9 +35,13 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
     private RetrainRunState? _current;
     private Task<RetrainOutcome>? _running;
 
-    public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null)
+    private readonly IReadOnlyList<SourceRetrain> _sources;
+
+    /// <param name="sources">Sources retrained after the global voice; null: none.</param>
+    public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null, SourceRetrains? sources = null)
     {
         _runner = runner;
+        _sources = sources?.Items ?? [];
         _reporters = reporters;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -109,22 +124,22 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
             $"A retrain is already running (started {s.StartedAt:yyyy-MM-dd HH:mm:ss} UTC by {s.RequestedBy}{progress}); this request does nothing.");
     }
 
+    /// <summary>
+    /// The global voice, then each source's; returns (and keeps as <see cref="LastOutcome"/>) the global run's
+    /// outcome. The reports follow once the last run has ended (a new request may start then).
+    /// </summary>
     private async Task<RetrainOutcome> RunAsync(RetrainRequest request, CancellationTokenSource linked)
     {
         RetrainOutcome outcome;
+        var own = new List<(SourceRetrain Source, RetrainOutcome Outcome)>();
         try
         {
-            var progress = new InlineProgress(p => { lock (_gate) if (_current != null) _current = _current with { Progress = p }; });
-            outcome = await _runner.RunAsync(request, progress, linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
-        {
-            outcome = new RetrainOutcome(RetrainOutcomeKind.Interrupted, "stopped by shutdown; the next run resumes", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Retrain requested by {RequestedBy} failed", request.RequestedBy);
-            outcome = new RetrainOutcome(RetrainOutcomeKind.Failed, $"failed: {e.Message}", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+            outcome = await RunOneAsync(_runner, null, request, linked.Token).ConfigureAwait(false);
+            foreach (var source in _sources)
+            {
+                if (linked.IsCancellationRequested) break;
+                own.Add((source, await RunOneAsync(source.Runner, source.SourceId, request, linked.Token).ConfigureAwait(false)));
+            }
         }
         finally
         {
@@ -133,6 +148,39 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
         }
 
         LastOutcome = outcome;
+        await ReportAsync(outcome).ConfigureAwait(false);
+        foreach (var (source, result) in own)
+        {
+            if (result.Kind != RetrainOutcomeKind.Busy)
+                source.Registry.RecordRun(new RetrainRunRecord(result.FinishedAt, result.Kind.ToString(), result.Summary, result.Version?.Name));
+            await ReportAsync(result).ConfigureAwait(false);
+        }
+        return outcome;
+    }
+
+    private async Task<RetrainOutcome> RunOneAsync(IRetrainRunner runner, string? sourceId, RetrainRequest request, CancellationToken cancellationToken)
+    {
+        RetrainOutcome outcome;
+        try
+        {
+            var progress = new InlineProgress(p => { lock (_gate) if (_current != null) _current = _current with { Progress = p }; });
+            outcome = await runner.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Interrupted, "stopped by shutdown; the next run resumes", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Retrain requested by {RequestedBy} for {Source} failed", request.RequestedBy, sourceId ?? "the global voice");
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Failed, $"failed: {e.Message}", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        // The runner names its source; outcomes made here (failed, interrupted) get it too.
+        return sourceId is null || outcome.Source is not null ? outcome : outcome with { Source = sourceId };
+    }
+
+    private async Task ReportAsync(RetrainOutcome outcome)
+    {
         foreach (var reporter in _reporters)
         {
             try { await reporter.ReportAsync(outcome, _stopping.Token).ConfigureAwait(false); }
@@ -142,7 +190,6 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
             }
             catch (OperationCanceledException) { break; }
         }
-        return outcome;
     }
 
     /// <summary>Stops a run in progress (it saves a checkpoint); the source is left undisposed for reporters still finishing.</summary>

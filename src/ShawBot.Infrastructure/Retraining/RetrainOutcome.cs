@@ -37,6 +37,8 @@ public sealed record RetrainOutcome(RetrainOutcomeKind Kind, string Message, str
     public int NewExamples { get; init; }
     public TrainResult? Training { get; init; }
     public IReadOnlyList<SampleReply> Samples { get; init; } = [];
+    /// <summary>The display name of the "ShawBot:Channels" entry whose own voice was retrained; null: the global one.</summary>
+    public string? Source { get; init; }
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 

@@ -45,7 +45,7 @@ public sealed class RetrainRunner(
         ArgumentNullException.ThrowIfNull(request);
         var o = options.Value;
         var started = _time.GetUtcNow();
-        RetrainOutcome Done(RetrainOutcomeKind kind, string message) => new(kind, message, request.RequestedBy, started, _time.GetUtcNow());
+        RetrainOutcome Done(RetrainOutcomeKind kind, string message) => new(kind, message, request.RequestedBy, started, _time.GetUtcNow()) { Source = _scope.SourceName };
 
         using var processLock = registry.TryLock();
         if (processLock is null)

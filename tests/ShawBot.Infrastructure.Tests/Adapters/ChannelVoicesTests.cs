@@ -240,4 +240,43 @@ public sealed class ChannelVoicesTests : IDisposable
         Assert.Throws<ArgumentException>(() => new RetrainRunner(_h.Model, _h.Store, _h.Registry, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "community"));
         Assert.Throws<ArgumentException>(() => new RetrainRunner(_h.Model, _h.Store, community, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "main"));
     }
+
+    private sealed class CollectingReporter : IRetrainReporter
+    {
+        public List<RetrainOutcome> Outcomes { get; } = [];
+
+        public Task ReportAsync(RetrainOutcome outcome, CancellationToken cancellationToken)
+        {
+            lock (Outcomes) Outcomes.Add(outcome);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task One_retrain_request_retrains_the_global_voice_then_each_source_and_reports_each_with_its_source()
+    {
+        _h.Model.EnsureLoaded();
+        var community = new AdapterRegistry(_h.Folder.File("adapters-community"));
+        var voices = Voices(Sources(youTube: null, community));
+        await _h.AddCuratedAsync(12);
+        await _h.AddCuratedAsync(12, idOf: i => CommentOrigin.DiscordCommentId(Guild, DiscordChannel, (ulong)i));
+        var options = Microsoft.Extensions.Options.Options.Create(_h.Options);
+        var global = new RetrainRunner(_h.Model, _h.Store, _h.Registry, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices);
+        var own = new RetrainRunner(_h.Model, _h.Store, community, _h.Admin, options, NullLogger<RetrainRunner>.Instance, null, voices, "community");
+        var reporter = new CollectingReporter();
+        using var coordinator = new RetrainCoordinator(global, [reporter, new LogRetrainReporter(_h.Registry, NullLogger<LogRetrainReporter>.Instance)],
+            NullLogger<RetrainCoordinator>.Instance, null, new SourceRetrains([new SourceRetrain("community", community, own)]));
+
+        var outcome = await coordinator.RunAsync(new RetrainRequest("nightly"), None);
+        Assert.Equal(RetrainOutcomeKind.Promoted, outcome.Kind);
+        Assert.Null(outcome.Source);
+        Assert.Same(outcome, coordinator.LastOutcome);
+        Assert.Equal(new string?[] { null, "Shaw's community" }, reporter.Outcomes.Select(o => o.Source));
+        Assert.Equal(new[] { RetrainOutcomeKind.Promoted, RetrainOutcomeKind.Promoted }, reporter.Outcomes.Select(o => o.Kind));
+        Assert.Equal(("v0001", "v0001"), (_h.Registry.ActiveVersion, community.ActiveVersion));
+        Assert.Equal(("Promoted", "v0001"), (community.LastRun!.Kind, community.LastRun.Version));     // each registry records its own run
+        Assert.Equal(("Promoted", "v0001"), (_h.Registry.LastRun!.Kind, _h.Registry.LastRun.Version));
+        Assert.StartsWith("Retrain (Shaw's community): v0001 promoted", DiscordRetrainReporter.Build(reporter.Outcomes[1]).Content);
+        Assert.StartsWith("Retrain: v0001 promoted", DiscordRetrainReporter.Build(reporter.Outcomes[0]).Content);
+    }
 }
