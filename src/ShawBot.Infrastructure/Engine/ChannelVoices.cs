@@ -44,7 +44,9 @@ public sealed partial class ChannelVoices
         MemoryBudgetBytes = memoryBudgetBytes;
         foreach (var source in sources)
         {
-            if (source.AdapterPath is { } path) _registries[source.Id] = new AdapterRegistry(path);
+            if (source.AdapterPath is not { } path) continue;
+            _registries[source.Id] = new AdapterRegistry(path);
+            if (!Directory.Exists(_registries[source.Id].Root)) LogNoRegistry(source.Id, _registries[source.Id].Root);
         }
     }
 
@@ -152,6 +154,9 @@ public sealed partial class ChannelVoices
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded adapter {Key} (least recently used; {Megabytes:0.0} MB resident, budget {Budget:0} MB)")]
     private partial void LogUnloaded(string key, double megabytes, double budget);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: its adapter registry {Root} does not exist yet; it drafts with the base model until a version is activated there")]
+    private partial void LogNoRegistry(string source, string root);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: adapters/active in {Root} names {Version}, which is not a whole version; drafting with the base model")]
     private partial void LogNotWhole(string source, string version, string root);
