@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo-drafts.sh — the drafts a new user sees: runs `shawbot demo` in a throw-away state folder with
 # comments arriving fast, waits until N drafts are in the review queue (bounded), prints one JSON line
-# per draft {comment, video, flags, draft} and stops the demo.
+# per draft {comment, video, flags, draft} and stops the demo. On stderr: seconds from launching the
+# process until the first draft was in the queue (polled every 0.1 s), and until N were.
 #
 #   bash tools/demo-drafts.sh [N=20] [MODEL=models/tiny-shawbot]
 #
@@ -11,14 +12,17 @@ cd "$(dirname "$0")/.."
 N=${1:-20}; MODEL=${2:-models/tiny-shawbot}; PORT=${PORT:-5391}
 STATE=$(mktemp -d); LOG="$STATE/demo.log"
 dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null
+T0=$(date +%s.%N); FIRST=""
 dotnet src/ShawBot/bin/Release/net10.0/shawbot.dll demo --model "$MODEL" --port "$PORT" --state "$STATE/s" --interval 0.5 >"$LOG" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$STATE"' EXIT
-for _ in $(seq 1 600); do     # at most 5 minutes
-  sleep 0.5
+for _ in $(seq 1 3000); do    # at most ~5 minutes
+  sleep 0.1
   n=$(curl -fsS "http://127.0.0.1:$PORT/api/queue" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
+  if [ "$n" -ge 1 ] && [ -z "$FIRST" ]; then FIRST=$(date +%s.%N); fi
   [ "$n" -ge "$N" ] && break
 done
+[ -n "$FIRST" ] && python3 -c "import sys; print(f'first draft {float(sys.argv[2]) - float(sys.argv[1]):.2f} s after launch', file=sys.stderr)" "$T0" "$FIRST"
 curl -fsS "http://127.0.0.1:$PORT/api/queue" | python3 -c '
 import json, sys
 n = int(sys.argv[1])

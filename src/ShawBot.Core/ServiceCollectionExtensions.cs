@@ -99,6 +99,22 @@ public static class ServiceCollectionExtensions
         return configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
     }
 
+    /// <summary>
+    /// Binds and validates "ShawBot:Channels" (<see cref="Sources.SourcesOptions"/>) once, with the resolved
+    /// <see cref="SourceCatalog"/>, however many features
+    /// (Discord intake, the engine's per-source voices) ask for it: binding a list twice would append it twice.
+    /// </summary>
+    public static IServiceCollection AddShawBotSources(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(SourcesMarker))) return services;
+        services.AddSingleton<SourcesMarker>();
+        services.TryAddSingleton<SourceCatalog>();
+        return services.AddValidatedOptions<Sources.SourcesOptions>(configuration, Sources.SourcesOptions.Section);
+    }
+
+    private sealed class SourcesMarker;
+
     /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated with DataAnnotations on start.</summary>
     public static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, IConfiguration configuration, string section)
         where TOptions : class

@@ -26,6 +26,23 @@ public sealed record CommentOrigin(SourcePlatform Platform, string ServerId, str
     public static string DiscordCommentId(ulong guildId, ulong channelId, ulong messageId) =>
         string.Create(CultureInfo.InvariantCulture, $"{DiscordPrefix}{guildId}:{channelId}:{messageId}");
 
+    /// <summary>The server and channel of a Discord comment id; null for any other id (YouTube's, or a malformed one).</summary>
+    public static (ulong Guild, ulong Channel)? DiscordPlaceOf(string commentId)
+    {
+        ArgumentNullException.ThrowIfNull(commentId);
+        if (!commentId.StartsWith(DiscordPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = commentId[DiscordPrefix.Length..].Split(':');
+        return parts.Length == 3
+            && ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var guild)
+            && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var channel)
+            ? (guild, channel)
+            : null;
+    }
+
     public static CommentOrigin Of(Comment comment)
     {
         ArgumentNullException.ThrowIfNull(comment);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using ShawBot.Core.Options;
 
 namespace ShawBot.Core.Sources;
@@ -29,6 +30,16 @@ public sealed class SourceEntryOptions
 
     /// <summary>Discord: "ask" channels or threads where every message is a question (no mention needed).</summary>
     public List<ulong> AskChannelIds { get; set; } = [];
+
+    /// <summary>
+    /// This source's own adapter registry folder (vNNNN/ versions and its "active" pointer): its drafts use
+    /// that registry's active adapter over the one shared base model. Absent: the global live adapter
+    /// ("ShawBot:Adapters:Path"), as before.
+    /// </summary>
+    public string? AdapterPath { get; set; }
+
+    /// <summary>This source's own prompts folder (template and instructions); absent: "ShawBot:Engine:PromptsPath".</summary>
+    public string? PromptsPath { get; set; }
 }
 
 /// <summary>Binds "ShawBot:Channels" (a list of <see cref="SourceEntryOptions"/>); each item is validated with its index.</summary>
@@ -76,6 +87,8 @@ public sealed class SourcesOptions : IValidatableObject
 }
 
 /// <summary>A resolved source entry.</summary>
+/// <param name="AdapterPath">Its own adapter registry folder; null: the global live adapter.</param>
+/// <param name="PromptsPath">Its own prompts folder; null: the engine's.</param>
 public sealed record SourceEntry(
     string Id,
     SourcePlatform Platform,
@@ -83,7 +96,9 @@ public sealed record SourceEntry(
     string? YouTubeChannelId,
     ulong GuildId,
     IReadOnlyList<ulong> ChannelIds,
-    IReadOnlyList<ulong> AskChannelIds);
+    IReadOnlyList<ulong> AskChannelIds,
+    string? AdapterPath = null,
+    string? PromptsPath = null);
 
 /// <summary>
 /// The one place that turns settings into source entries. The single-channel settings
@@ -118,9 +133,44 @@ public static class SourceDirectory
             }
 
             var name = string.IsNullOrWhiteSpace(entry.DisplayName) ? (entry.Platform == SourcePlatform.YouTube ? "YouTube channel" : "Discord server") : entry.DisplayName.Trim();
-            entries.Add(new SourceEntry(KeyOf(entry), entry.Platform, name, entry.ChannelId, entry.GuildId, [.. entry.ChannelIds], [.. entry.AskChannelIds]));
+            entries.Add(new SourceEntry(KeyOf(entry), entry.Platform, name, entry.ChannelId, entry.GuildId, [.. entry.ChannelIds], [.. entry.AskChannelIds],
+                Blank(entry.AdapterPath), Blank(entry.PromptsPath)));
         }
 
         return entries;
     }
+
+    private static string? Blank(string? path) => string.IsNullOrWhiteSpace(path) ? null : path.Trim();
+
+    /// <summary>
+    /// The entry a stored comment came from, read off its platform-qualified id (see <see cref="CommentOrigin"/>):
+    /// a Discord message belongs to the entry that reads its channel, else to the entry of its server; any other
+    /// id is the YouTube entry's. Null when no entry matches (a comment stored under an older configuration).
+    /// </summary>
+    public static SourceEntry? For(IReadOnlyList<SourceEntry> entries, string commentId)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(commentId);
+        if (CommentOrigin.DiscordPlaceOf(commentId) is not { } place)
+        {
+            return entries.FirstOrDefault(e => e.Platform == SourcePlatform.YouTube);
+        }
+
+        var discord = entries.Where(e => e.Platform == SourcePlatform.Discord && e.GuildId == place.Guild).ToList();
+        return discord.FirstOrDefault(e => e.ChannelIds.Contains(place.Channel) || e.AskChannelIds.Contains(place.Channel)) ?? discord.FirstOrDefault();
+    }
+}
+
+/// <summary>
+/// The resolved "ShawBot:Channels" entries (<see cref="SourceDirectory.Resolve"/>), one instance for every
+/// feature that needs to know a comment's source: the engine's voices, the page's source name.
+/// </summary>
+public sealed class SourceCatalog(IOptions<ChannelOptions> channel, IOptions<SourcesOptions> sources)
+{
+    private readonly Lazy<IReadOnlyList<SourceEntry>> _entries = new(() => SourceDirectory.Resolve(channel.Value, sources.Value));
+
+    public IReadOnlyList<SourceEntry> Entries => _entries.Value;
+
+    /// <summary>The entry a stored comment came from (<see cref="SourceDirectory.For"/>); null when none matches.</summary>
+    public SourceEntry? For(string commentId) => SourceDirectory.For(Entries, commentId);
 }

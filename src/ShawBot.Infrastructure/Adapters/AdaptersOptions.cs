@@ -18,6 +18,13 @@ public sealed class AdaptersOptions : IValidatableObject
     /// <summary>How often the service checks the "active" pointer for changes made by the CLI.</summary>
     public TimeSpan PointerPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How much memory the per-source adapters (ShawBot:Channels:N:AdapterPath) may hold resident beside the
+    /// base model; beyond it the least recently used is unloaded (and read again when its source drafts).
+    /// The global live adapter is not counted.
+    /// </summary>
+    public int MemoryBudgetMb { get; set; } = 512;
+
     /// <summary>The deprecated key the folder was taken from, for a warning on start; null when <see cref="Path"/> was set.</summary>
     public string? DeprecatedKeyUsed { get; private set; }
 
@@ -45,5 +52,7 @@ public sealed class AdaptersOptions : IValidatableObject
         if (_conflict != null) yield return new ValidationResult(_conflict, [nameof(Path)]);
         if (PointerPollInterval <= TimeSpan.Zero)
             yield return new ValidationResult($"{Section}:PointerPollInterval must be positive", [nameof(PointerPollInterval)]);
+        if (MemoryBudgetMb <= 0)
+            yield return new ValidationResult($"{Section}:MemoryBudgetMb must be positive", [nameof(MemoryBudgetMb)]);
     }
 }

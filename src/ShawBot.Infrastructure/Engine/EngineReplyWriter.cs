@@ -11,7 +11,8 @@ namespace ShawBot.Infrastructure.Engine;
 /// model and adapter version. Generation runs on a pool thread; one draft at a time.
 /// </summary>
 /// <param name="memory">Voice memory for the template's {examples} slot; null: the comment alone.</param>
-public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger, IPromptExamples? memory = null) : IReplyWriter
+/// <param name="voices">Each source's adapter and prompt; null: the global live adapter and the engine's prompt for every comment.</param>
+public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWriter> logger, IPromptExamples? memory = null, ChannelVoices? voices = null) : IReplyWriter
 {
     public async Task<ReplyDraft> WriteAsync(ReplyRequest request, CancellationToken cancellationToken)
     {
@@ -24,21 +25,19 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
     private ReplyDraft Write(ReplyRequest request, PromptSlots slots, CancellationToken ct)
     {
         var o = model.Options;
-        var adapter = model.Adapters.Active;          // taken once: a swap affects the next draft
-        var sampling = new SamplingOptions
-        {
-            Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
-            MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
-        };
-        var prompt = model.Prompt.Build(slots, model.Generator.ContextTokens - sampling.MaxNewTokens);
+        // Taken once: a swap affects the next draft. The comment's source picks the adapter; the base is shared.
+        var voice = voices?.For(request.CommentId) ?? new ChannelVoice(null, model.Adapters.Active, model.Prompt);
+        var adapter = voice.Adapter;
+        var sampling = model.DraftSampling();
+        var prompt = voice.Prompt.Build(slots, model.Generator.ContextTokens - sampling.MaxNewTokens);
         if (prompt.ContainedMarkers)
             logger.LogInformation("Comment {CommentId} held the prompt template's markers; they were neutralised before drafting", request.CommentId);
         var result = model.Generator.Generate(prompt.Ids, sampling, adapter, null, ct);
         ct.ThrowIfCancellationRequested();
         string text = result.TextWithStop;   // generation stops at the sign-off; keep it
-        logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s; prompt {Prompt} tokens, {Cached} of them cached), adapter {Adapter}",
+        logger.LogDebug("Drafted {Tokens} tokens for {CommentId} in {Seconds:0.00} s ({Rate:0.0} tok/s; prompt {Prompt} tokens, {Cached} of them cached), source {Source}, adapter {Adapter}",
             result.Tokens.Length, request.CommentId, (result.PrefillTime + result.DecodeTime).TotalSeconds, result.DecodeTokensPerSecond,
-            result.PromptTokens, result.CachedPromptTokens, adapter?.Version ?? "base");
+            result.PromptTokens, result.CachedPromptTokens, voice.SourceId ?? "-", adapter?.Version ?? "base");
         return new ReplyDraft(text.Trim(), model.Name, adapter?.Version ?? "base",
             new SamplingSettings(o.Temperature, o.TopP, o.MaxNewTokens, o.Temperature > 0 ? o.Seed : null));
     }

@@ -42,6 +42,17 @@ public sealed class LanguageModel : IDisposable
     public string Name => _loaded.Value.Name;
     public bool IsLoaded => _loaded.IsValueCreated;
 
+    /// <summary>How a draft samples, from <see cref="EngineOptions"/> (generation stops at the sign-off).</summary>
+    public SamplingOptions DraftSampling()
+    {
+        var o = Options;
+        return new SamplingOptions
+        {
+            Temperature = (float)o.Temperature, TopP = (float)o.TopP, TopK = o.TopK, RepetitionPenalty = (float)o.RepetitionPenalty,
+            MaxNewTokens = o.MaxNewTokens, MinNewTokens = Math.Min(o.MinNewTokens, o.MaxNewTokens), Seed = unchecked((ulong)o.Seed), StopStrings = string.IsNullOrEmpty(o.SignOff) ? [] : [o.SignOff],
+        };
+    }
+
     /// <summary>Loads now (the host calls this on start so the first draft does not wait).</summary>
     public void EnsureLoaded() => _ = _loaded.Value;
 

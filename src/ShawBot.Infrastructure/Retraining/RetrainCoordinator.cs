@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Training;
+using ShawBot.Infrastructure.Adapters;
 
 namespace ShawBot.Infrastructure.Retraining;
 
@@ -9,11 +10,22 @@ namespace ShawBot.Infrastructure.Retraining;
 /// <param name="Announced">The plan as first timed (the one the start report gave); null before that.</param>
 public sealed record RetrainRunState(string RequestedBy, DateTimeOffset StartedAt, TrainProgress? Progress, TrainPlan? Announced = null);
 
+/// <summary>A source's own retrain: its registry (where its run is recorded) and the runner scoped to it.</summary>
+public sealed record SourceRetrain(string SourceId, AdapterRegistry Registry, IRetrainRunner Runner);
+
+/// <summary>The sources that retrain on their own (ShawBot:Channels:N:AdapterPath), in the list's order.</summary>
+public sealed class SourceRetrains(IReadOnlyList<SourceRetrain> items)
+{
+    public IReadOnlyList<SourceRetrain> Items { get; } = items;
+}
+
 /// <summary>
 /// At most one retrain per process: the nightly job and on-demand requests (Discord, CLI, the local
 /// admin endpoint) all come through here. A request while a run is going is refused with what that
-/// run is doing. (Across processes the registry's lock file does the same.) Reporters hear of a run
-/// twice: its plan once the first steps are timed (examples, steps, estimated finish), and its outcome.
+/// run is doing. (Across processes the registry's lock file does the same.) A run retrains the global
+/// voice, then each source with its own registry, one after another; each is reported on its own.
+/// Reporters hear of a run twice: its plan once the first steps are timed (examples, steps, estimated
+/// finish), and its outcome.
 /// </summary>
 public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDisposable
 {
@@ -27,9 +39,13 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
     private Task<RetrainOutcome>? _running;
     private Task _announcing = Task.CompletedTask;
 
-    public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null)
+    private readonly IReadOnlyList<SourceRetrain> _sources;
+
+    /// <param name="sources">Sources retrained after the global voice; null: none.</param>
+    public RetrainCoordinator(IRetrainRunner runner, IEnumerable<IRetrainReporter> reporters, ILogger<RetrainCoordinator> logger, TimeProvider? time = null, SourceRetrains? sources = null)
     {
         _runner = runner;
+        _sources = sources?.Items ?? [];
         _reporters = reporters;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -120,22 +136,22 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
             $"A retrain is already running (started {s.StartedAt:yyyy-MM-dd HH:mm:ss} UTC by {s.RequestedBy}{progress}); this request does nothing.");
     }
 
+    /// <summary>
+    /// The global voice, then each source's; returns (and keeps as <see cref="LastOutcome"/>) the global run's
+    /// outcome. The reports follow once the last run has ended (a new request may start then).
+    /// </summary>
     private async Task<RetrainOutcome> RunAsync(RetrainRequest request, CancellationTokenSource linked)
     {
         RetrainOutcome outcome;
+        var own = new List<(SourceRetrain Source, RetrainOutcome Outcome)>();
         try
         {
-            var progress = new InlineProgress(Progressed);
-            outcome = await _runner.RunAsync(request, progress, linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
-        {
-            outcome = new RetrainOutcome(RetrainOutcomeKind.Interrupted, "stopped by shutdown; the next run resumes", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Retrain requested by {RequestedBy} failed", request.RequestedBy);
-            outcome = new RetrainOutcome(RetrainOutcomeKind.Failed, $"failed: {e.Message}", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+            outcome = await RunOneAsync(_runner, null, request, linked.Token).ConfigureAwait(false);
+            foreach (var source in _sources)
+            {
+                if (linked.IsCancellationRequested) break;
+                own.Add((source, await RunOneAsync(source.Runner, source.SourceId, request, linked.Token).ConfigureAwait(false)));
+            }
         }
         finally
         {
@@ -152,7 +168,34 @@ public sealed class RetrainCoordinator : IRetrainTrigger, IRetrainProgress, IDis
         await announcing.ConfigureAwait(false);             // the start report goes out before the end's
         LastOutcome = outcome;
         await ReportAllAsync("end", (r, ct) => r.ReportAsync(outcome, ct)).ConfigureAwait(false);
+        foreach (var (source, result) in own)
+        {
+            if (result.Kind != RetrainOutcomeKind.Busy)
+                source.Registry.RecordRun(new RetrainRunRecord(result.FinishedAt, result.Kind.ToString(), result.Summary, result.Version?.Name));
+            await ReportAllAsync("end", (r, ct) => r.ReportAsync(result, ct)).ConfigureAwait(false);
+        }
         return outcome;
+    }
+
+    private async Task<RetrainOutcome> RunOneAsync(IRetrainRunner runner, string? sourceId, RetrainRequest request, CancellationToken cancellationToken)
+    {
+        RetrainOutcome outcome;
+        try
+        {
+            var progress = new InlineProgress(Progressed);
+            outcome = await runner.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Interrupted, "stopped by shutdown; the next run resumes", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Retrain requested by {RequestedBy} for {Source} failed", request.RequestedBy, sourceId ?? "the global voice");
+            outcome = new RetrainOutcome(RetrainOutcomeKind.Failed, $"failed: {e.Message}", request.RequestedBy, Current?.StartedAt ?? _time.GetUtcNow(), _time.GetUtcNow());
+        }
+        // The runner names its source; outcomes made here (failed, interrupted) get it too.
+        return sourceId is null || outcome.Source is not null ? outcome : outcome with { Source = sourceId };
     }
 
     /// <summary>

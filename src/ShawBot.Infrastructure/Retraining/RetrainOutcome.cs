@@ -42,6 +42,8 @@ public sealed record RetrainOutcome(RetrainOutcomeKind Kind, string Message, str
     /// <summary>The plan the start report announced (its estimated finish is the one the end report compares with); null when none was.</summary>
     public TrainPlan? AnnouncedPlan { get; init; }
     public IReadOnlyList<SampleReply> Samples { get; init; } = [];
+    /// <summary>The display name of the "ShawBot:Channels" entry whose own voice was retrained; null: the global one.</summary>
+    public string? Source { get; init; }
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 

@@ -36,12 +36,13 @@ public sealed class LogRetrainReporter(AdapterRegistry registry, ILogger<LogRetr
             RetrainOutcomeKind.Busy or RetrainOutcomeKind.Interrupted => LogLevel.Warning,
             _ => LogLevel.Information,
         };
-        logger.Log(level, "Retrain {Kind} after {Seconds:0.0} s (requested by {RequestedBy}): {Summary}; version {Version}, steps {Steps}, final train loss {TrainLoss}, loss curve {LossCurve}",
-            outcome.Kind, outcome.Duration.TotalSeconds, outcome.RequestedBy, outcome.Summary, outcome.Version?.Name ?? "none",
+        logger.Log(level, "Retrain {Kind} of {Source} after {Seconds:0.0} s (requested by {RequestedBy}): {Summary}; version {Version}, steps {Steps}, final train loss {TrainLoss}, loss curve {LossCurve}",
+            outcome.Kind, outcome.Source ?? "the global voice", outcome.Duration.TotalSeconds, outcome.RequestedBy, outcome.Summary, outcome.Version?.Name ?? "none",
             outcome.Training?.Steps ?? 0, outcome.Training?.FinalTrainLoss, outcome.Version?.LossCurvePath ?? "none");
         foreach (var s in outcome.Samples)
             logger.LogInformation("Retrain sample: comment {Comment} | curated {Reference} | new {Candidate} | current {Current}", s.Comment, s.Reference, s.Candidate, s.Current);
-        if (outcome.Kind != RetrainOutcomeKind.Busy)
+        // A source's own run is recorded in its own registry by the coordinator's source runner.
+        if (outcome.Kind != RetrainOutcomeKind.Busy && outcome.Source is null)
             registry.RecordRun(new RetrainRunRecord(outcome.FinishedAt, outcome.Kind.ToString(), outcome.Summary, outcome.Version?.Name));
         return Task.CompletedTask;
     }
@@ -112,11 +113,12 @@ public sealed class DiscordRetrainReporter(IServiceProvider services) : IRetrain
                 .Append("**Curated:** ").Append(Clip(s.Reference, 100));
             fields.Add(new EmbedField($"Sample {++i}", Clip(text.ToString(), 1024)));
         }
+        string of = o.Source is null ? "" : $" ({o.Source})";
         string title = o.Kind switch
         {
-            RetrainOutcomeKind.Promoted => $"Retrain: {o.Version?.Name} promoted",
-            RetrainOutcomeKind.NotPromoted => $"Retrain: {o.Version?.Name} kept, not promoted",
-            _ => $"Retrain {o.Kind.ToString().ToLowerInvariant()}",
+            RetrainOutcomeKind.Promoted => $"Retrain{of}: {o.Version?.Name} promoted",
+            RetrainOutcomeKind.NotPromoted => $"Retrain{of}: {o.Version?.Name} kept, not promoted",
+            _ => $"Retrain{of} {o.Kind.ToString().ToLowerInvariant()}",
         };
         return new MessagePayload
         {

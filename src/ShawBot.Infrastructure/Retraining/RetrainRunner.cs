@@ -33,25 +33,28 @@ public sealed class RetrainRunner(
     IOptions<RetrainOptions> options,
     ILogger<RetrainRunner> logger,
     TimeProvider? time = null,
+    ChannelVoices? voices = null,
+    string? sourceId = null,
     CommentLanguages? languages = null) : IRetrainRunner
 {
     private const string RunFile = "run.json";
     private const string PlanFile = "plan-ids.txt";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ChannelRetrainScope _scope = new(model, registry, voices, sourceId);
 
     public async Task<RetrainOutcome> RunAsync(RetrainRequest request, IProgress<TrainProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var o = options.Value;
         var started = _time.GetUtcNow();
-        RetrainOutcome Done(RetrainOutcomeKind kind, string message) => new(kind, message, request.RequestedBy, started, _time.GetUtcNow());
+        RetrainOutcome Done(RetrainOutcomeKind kind, string message) => new(kind, message, request.RequestedBy, started, _time.GetUtcNow()) { Source = _scope.SourceName };
 
         using var processLock = registry.TryLock();
         if (processLock is null)
             return Done(RetrainOutcomeKind.Busy, $"another process is retraining into {registry.Root}");
         registry.CleanUpIncomplete();
 
-        var curated = await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false);
+        var curated = (await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false)).Where(c => _scope.Includes(c.CommentId)).ToList();
         // The seed file's held-out lines (HeldOutSplit) are never trained on.
         var seed = o.SeedDataPath is { Length: > 0 } seedPath ? HeldOutSplit.Load(seedPath, DataPart.Train) : [];
         // Each example's prompt gets the language line its draft got (drafting's detector; null when detection is off).
@@ -69,12 +72,12 @@ public sealed class RetrainRunner(
         // Touching Model loads the base once (a no-op when the service already loaded it).
         var llm = model.Model;
         var (compareWith, compareName) = AdapterToCompare();
-        var (trainOptions, train) = PlanTraining(o, dataset, model.Adapters.Active?.Version);
+        var (trainOptions, train) = PlanTraining(o, dataset, _scope.Live?.Version);
         // The budget is the whole run's: what the dataset and the model load took comes off the trainer's share.
         if (o.TimeBudget > TimeSpan.Zero)
             trainOptions = trainOptions with { TimeBudget = TimeSpan.FromTicks(Math.Max(1, (o.TimeBudget - (_time.GetUtcNow() - started)).Ticks)) };
         trainOptions = trainOptions with { VoiceMemory = model.Options.VoiceMemory() };
-        var trainer = new Trainer(llm, model.Tokenizer, model.Prompt.Template, trainOptions);
+        var trainer = new Trainer(llm, model.Tokenizer, _scope.Prompt.Template, trainOptions);
         logger.LogInformation("Retrain requested by {RequestedBy}: {Examples} examples ({Curated} curated, {New} new, {Seed} seed), {Train} train / {Eval} eval, dataset {Hash}",
             request.RequestedBy, dataset.Count, dataset.CuratedCount, newExamples, dataset.SeedCount, dataset.Train.Count, dataset.Eval.Count, dataset.Hash[..12]);
 
@@ -104,7 +107,8 @@ public sealed class RetrainRunner(
         if (work.Training.PlanFinished) DeleteFolder(registry.TrainingFolder);
 
         // The candidate's weights are the version's files: they go live as they are, not read from disk again.
-        if (promote) live.Activate(version.Name, request.RequestedBy, decision, loaded: work.Candidate);
+        if (promote && _scope.SourceId is null) live.Activate(version.Name, request.RequestedBy, decision, loaded: work.Candidate);
+        else if (promote) registry.SetActive(version.Name, request.RequestedBy, decision);      // the source's next draft loads it (ChannelVoices reads the pointer)
         var outcome = Done(promote ? RetrainOutcomeKind.Promoted : RetrainOutcomeKind.NotPromoted, decision) with
         {
             Version = version, NewEvalLoss = work.NewLoss, ComparedEvalLoss = double.IsNaN(work.ComparedLoss) ? null : work.ComparedLoss,
@@ -118,7 +122,7 @@ public sealed class RetrainRunner(
     /// <summary>The live adapter as a private copy from its files (the live object is drafting), or the base.</summary>
     private (LoraAdapter? Adapter, string Name) AdapterToCompare()
     {
-        var live = model.Adapters.Active;
+        var live = _scope.Live;
         if (live is null) return (null, "base");
         if (AdapterRegistry.IsVersionName(live.Version) && registry.Get(live.Version) is { } v)
             return (PeftAdapterFiles.Load(v.Path, model.Model.Config, v.Name), v.Name);
@@ -208,7 +212,7 @@ public sealed class RetrainRunner(
         foreach (var ex in dataset.Eval.Take(o.SampleCount))
         {
             ct.ThrowIfCancellationRequested();
-            int[] prompt = model.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle, null, ex.CommentLanguage)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
+            int[] prompt = _scope.Prompt.Build(VoiceMemory.Slots(memory, new PromptSlots(ex.Comment, ex.VideoTitle, null, ex.CommentLanguage)), generator.ContextTokens - sampling.MaxNewTokens).Ids;
             // As a draft would read: the sign-off the generation stopped at is kept.
             string Write(LoraAdapter? a) => generator.Generate(prompt, sampling, a, null, ct).TextWithStop.Trim();
             samples.Add(new SampleReply(ex.Comment, ex.Reply, Write(candidate), Write(current)));

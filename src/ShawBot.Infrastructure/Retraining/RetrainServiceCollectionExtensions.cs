@@ -43,6 +43,11 @@ public static class RetrainServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddShawBotAdapters(configuration);
         services.TryAddSingleton<IRetrainRunner, RetrainRunner>();
+        // Each source with its own registry retrains after the global voice, on its own curated replies.
+        services.TryAddSingleton(sp => sp.GetService<ChannelVoices>() is not { } voices
+            ? new SourceRetrains([])
+            : new SourceRetrains([.. voices.SourcesWithOwnRegistry.Select(id =>
+                new SourceRetrain(id, voices.RegistryOf(id)!, ActivatorUtilities.CreateInstance<RetrainRunner>(sp, voices.RegistryOf(id)!, voices, id)))]));
         services.TryAddSingleton<RetrainCoordinator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, LogRetrainReporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRetrainReporter, DiscordRetrainReporter>());

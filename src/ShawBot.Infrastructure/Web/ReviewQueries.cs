@@ -27,6 +27,9 @@ public sealed record QueueEntry(
 
     /// <summary>The comment on its platform (video with the comment highlighted, or the Discord message).</summary>
     public string? Link { get; init; }
+
+    /// <summary>The display name of the "ShawBot:Channels" entry it came from (whose voice drafted it); null when none matched.</summary>
+    public string? Source { get; init; }
 }
 
 /// <summary>A decided comment: what the moderator did and, once posted, the live reply.</summary>
@@ -49,7 +52,8 @@ public sealed record HistoryEntry(
 /// Read models for the page, built from the store's roles; a draft's flags are the ones screening
 /// stored with it (<see cref="IScreeningStore"/>), else the comment's own screen.
 /// </summary>
-public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews, IPublishStore posts, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web, IScreeningStore? screening = null)
+/// <param name="sources">Names each draft's source entry; null when the host has no source list.</param>
+public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews, IPublishStore posts, IOptionsMonitor<DrafterOptions> drafter, IOptions<WebOptions> web, IScreeningStore? screening = null, SourceCatalog? sources = null)
 {
     private const int QueueLimit = 500;
 
@@ -79,6 +83,7 @@ public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews,
             {
                 Platform = CommentOrigin.Of(c).PlatformName,
                 Link = CommentOrigin.Of(c).Url(c),
+                Source = sources?.For(c.CommentId)?.DisplayName,
             });
         }
 

@@ -72,13 +72,14 @@ public sealed class RetrainHarness : IDisposable
     /// Takes <paramref name="count"/> new comments through draft → decision → posted, so they are
     /// curated examples; every third is an edit. Replies follow one pattern the adapter can learn.
     /// </summary>
-    public async Task<IReadOnlyList<string>> AddCuratedAsync(int count, DecisionKind kind = DecisionKind.Approve)
+    /// <param name="idOf">The stored comment id for the n-th comment (a Discord id puts it in a Discord source); default c001, c002, ….</param>
+    public async Task<IReadOnlyList<string>> AddCuratedAsync(int count, DecisionKind kind = DecisionKind.Approve, Func<int, string>? idOf = null)
     {
         var ids = new List<string>();
         for (int n = 0; n < count; n++)
         {
             int i = Interlocked.Increment(ref _comments);
-            string id = $"c{i:D3}";
+            string id = idOf?.Invoke(i) ?? $"c{i:D3}";
             var comment = new Comment(id, id, "vid1", "LoRA explained", $"UC{i}", $"viewer {i}", $"great video number {i}, thanks!", T0.AddMinutes(i), T0.AddMinutes(i));
             Assert.True(await Store.AddCommentAsync(comment, CommentState.New, null, None));
             Assert.True(await Store.TryBeginDraftingAsync(id, None));

@@ -34,6 +34,7 @@ public sealed class DemoCommunityTests
         Assert.Equal(question, item.GetProperty("comment").GetString());
         Assert.Equal(author, item.GetProperty("author").GetString());
         Assert.Equal("Discord", item.GetProperty("platform").GetString());
+        Assert.Equal("ShawBot community", item.GetProperty("source").GetString());   // the entry whose voice drafted it
         Assert.Equal("ShawBot community › #ask-shawbot", item.GetProperty("videoTitle").GetString());
         Assert.Equal($"https://discord.com/channels/{guild}/{DemoCommunity.AskChannel}/{asked.Id}", item.GetProperty("link").GetString());
 

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
 using ShawBot.Core.Moderation;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Engine;
 using ShawBot.Infrastructure.Retraining;
@@ -56,5 +58,30 @@ public sealed class FeatureWiringTests
         Assert.Single(services, d => d.ServiceType == typeof(DiscordModerationChannel));
         Assert.Single(services, d => d.ServiceType == typeof(WebModerationChannel));   // the page is on unless Enabled=false
         Assert.DoesNotContain(services, d => d.ImplementationType == typeof(UnavailableRetrainTrigger) || d.ImplementationType == typeof(StubReplyWriter));
+    }
+
+    [Fact]
+    public void The_channels_list_is_bound_once_and_gives_the_engine_each_sources_voice()
+    {
+        var services = Compose(new()
+        {
+            ["ShawBot:Web:Enabled"] = "false",
+            ["ShawBot:Channel:ChannelId"] = "UCshaw",
+            ["ShawBot:Engine:ModelPath"] = "models/any",
+            ["ShawBot:Discord:BotToken"] = "token",
+            ["ShawBot:Adapters:MemoryBudgetMb"] = "64",
+            ["ShawBot:Channels:0:Id"] = "community",
+            ["ShawBot:Channels:0:Platform"] = "Discord",
+            ["ShawBot:Channels:0:GuildId"] = "42",
+            ["ShawBot:Channels:0:ChannelIds:0"] = "7",
+            ["ShawBot:Channels:0:AdapterPath"] = "adapters-community",
+        });
+        Assert.Single(services, d => d.ServiceType == typeof(ChannelVoices));
+        using var provider = services.BuildServiceProvider();
+        Assert.Single(provider.GetRequiredService<IOptions<SourcesOptions>>().Value.Channels);    // the engine and Discord both asked for it
+        var voices = provider.GetRequiredService<ChannelVoices>();                                 // the model is not loaded until a draft
+        Assert.Equal(64L << 20, voices.MemoryBudgetBytes);
+        Assert.Equal(Path.GetFullPath("adapters-community"), voices.RegistryOf("community")!.Root);
+        Assert.Null(voices.RegistryOf("youtube"));                                                 // the single-channel entry keeps the global adapter
     }
 }

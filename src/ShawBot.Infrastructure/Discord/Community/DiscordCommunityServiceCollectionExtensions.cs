@@ -20,7 +20,7 @@ public static class DiscordCommunityServiceCollectionExtensions
     public static IServiceCollection AddShawBotDiscordCommunity(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddValidatedOptions<SourcesOptions>(configuration, SourcesOptions.Section);
+        services.AddShawBotSources(configuration);
         services.AddValidatedOptions<DiscordCommunityOptions>(configuration, DiscordCommunityOptions.Section);
         services.TryAddSingleton<DiscordCommunitySettings>();
         services.AddReplyPartStore(configuration);

@@ -160,7 +160,7 @@ public sealed partial class DiscordInteractionHandler
             {
                 case DecisionStatus.Accepted:
                     string? finalText = kind == DecisionKind.Edit ? editedText?.Trim() : null;
-                    await EditOriginalAsync(interaction, ReviewMessages.Decided(review, kind, moderator.Name, finalText), ct).ConfigureAwait(false);
+                    await EditOriginalAsync(interaction, ReviewMessages.Decided(review, kind, moderator.Name, finalText, _channel.SourceOf(review.Comment)), ct).ConfigureAwait(false);
                     break;
                 case DecisionStatus.AlreadyHandled:
                     await FollowupAsync(interaction, AlreadyHandled(result.State), ct).ConfigureAwait(false);
@@ -186,8 +186,8 @@ public sealed partial class DiscordInteractionHandler
             return; // The message shows (or will show) a newer draft.
         var decision = await _reviews.GetDecisionForDraftAsync(review.Draft.DraftId, ct).ConfigureAwait(false);
         var payload = decision is null
-            ? ReviewMessages.Final(review, tracked.State, null)
-            : ReviewMessages.Decided(review, decision.Kind, decision.Moderator.Name, decision.FinalText);
+            ? ReviewMessages.Final(review, tracked.State, null, _channel.SourceOf(review.Comment))
+            : ReviewMessages.Decided(review, decision.Kind, decision.Moderator.Name, decision.FinalText, _channel.SourceOf(review.Comment));
         await EditOriginalAsync(interaction, payload, ct).ConfigureAwait(false);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
+using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Discord.Rest;
 
 namespace ShawBot.Infrastructure.Discord.Moderation;
@@ -24,8 +25,12 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
     private readonly IOptionsMonitor<DiscordModerationOptions> _options;
     private readonly ILogger<DiscordModerationChannel> _logger;
 
-    public DiscordModerationChannel(DiscordRestClient rest, ICommentIngest comments, IReviewStore reviews, IOptionsMonitor<DiscordModerationOptions> options, ILogger<DiscordModerationChannel> logger)
+    private readonly SourceCatalog? _sources;
+
+    /// <param name="sources">Names each comment's source on its card when there are several; null: never named.</param>
+    public DiscordModerationChannel(DiscordRestClient rest, ICommentIngest comments, IReviewStore reviews, IOptionsMonitor<DiscordModerationOptions> options, ILogger<DiscordModerationChannel> logger, SourceCatalog? sources = null)
     {
+        _sources = sources;
         _rest = rest;
         _comments = comments;
         _reviews = reviews;
@@ -35,12 +40,19 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
 
     public const string ChannelName = "discord";
 
+    /// <summary>
+    /// The display name of the "ShawBot:Channels" entry a comment came from (whose voice drafted it), shown on
+    /// its card; null with a one-item list (a single channel has nothing to tell apart) or no matching entry.
+    /// </summary>
+    public string? SourceOf(Comment comment) =>
+        _sources is { Entries.Count: > 1 } s ? s.For(comment.CommentId)?.DisplayName : null;
+
     public string Name => ChannelName;
 
     public async Task<string> PublishAsync(ReviewItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var message = await _rest.CreateMessageAsync(_options.CurrentValue.ChannelId, ReviewMessages.Review(item), cancellationToken).ConfigureAwait(false);
+        var message = await _rest.CreateMessageAsync(_options.CurrentValue.ChannelId, ReviewMessages.Review(item, SourceOf(item.Comment)), cancellationToken).ConfigureAwait(false);
         LogPublished(_logger, item.Draft.DraftId, item.Comment.CommentId, message.Id);
         return FormatReference(message.ChannelId, message.Id);
     }
@@ -51,7 +63,7 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
         var (channelId, messageId) = ParseReference(reference);
         using (await LockAsync(item.Comment.CommentId, cancellationToken).ConfigureAwait(false))
         {
-            await _rest.EditMessageAsync(channelId, messageId, ReviewMessages.Review(item), cancellationToken).ConfigureAwait(false);
+            await _rest.EditMessageAsync(channelId, messageId, ReviewMessages.Review(item, SourceOf(item.Comment)), cancellationToken).ConfigureAwait(false);
         }
         LogUpdated(_logger, item.Draft.DraftId, item.Comment.CommentId, messageId);
     }
@@ -65,7 +77,7 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
         var decision = await _reviews.GetDecisionForDraftAsync(draftId, cancellationToken).ConfigureAwait(false);
         using (await LockAsync(commentId, cancellationToken).ConfigureAwait(false))
         {
-            await _rest.EditMessageAsync(channelId, messageId, ReviewMessages.Final(new ReviewItem(tracked.Comment, draft, []), state, decision), cancellationToken).ConfigureAwait(false);
+            await _rest.EditMessageAsync(channelId, messageId, ReviewMessages.Final(new ReviewItem(tracked.Comment, draft, []), state, decision, SourceOf(tracked.Comment)), cancellationToken).ConfigureAwait(false);
         }
     }
 

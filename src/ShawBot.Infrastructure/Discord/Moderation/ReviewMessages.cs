@@ -19,20 +19,21 @@ public static class ReviewMessages
     private const int Pending = 0x5865F2, Approved = 0x57F287, Rejected = 0xED4245, Working = 0xFEE75C;
 
     /// <summary>A draft awaiting review, with enabled buttons.</summary>
-    public static MessagePayload Review(ReviewItem item)
+    /// <param name="source">The display name of the "ShawBot:Channels" entry it came from (whose voice drafted it); null: not shown.</param>
+    public static MessagePayload Review(ReviewItem item, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(item);
         return new MessagePayload
         {
             Content = $"Draft #{item.Draft.DraftId.ToString(CultureInfo.InvariantCulture)} is awaiting review.",
-            Embeds = Embeds(item.Comment, item.Draft, item.Flags, "Draft reply", item.Draft.Text, Pending),
+            Embeds = Embeds(item.Comment, source, item.Draft, item.Flags, "Draft reply", item.Draft.Text, Pending),
             Components = [Buttons(item.Draft.DraftId, disabled: false)],
             AllowedMentions = AllowedMentions.None,
         };
     }
 
     /// <summary>The message after a moderator's decision: who did what, the final text, buttons disabled.</summary>
-    public static MessagePayload Decided(ReviewItem item, DecisionKind kind, string moderatorName, string? finalText)
+    public static MessagePayload Decided(ReviewItem item, DecisionKind kind, string moderatorName, string? finalText, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(item);
         string who = Truncate(moderatorName, 80);
@@ -48,14 +49,14 @@ public static class ReviewMessages
         return new MessagePayload
         {
             Content = line,
-            Embeds = Embeds(item.Comment, item.Draft, item.Flags, title, finalText ?? item.Draft.Text, color),
+            Embeds = Embeds(item.Comment, source, item.Draft, item.Flags, title, finalText ?? item.Draft.Text, color),
             Components = [Buttons(item.Draft.DraftId, disabled: true)],
             AllowedMentions = AllowedMentions.None,
         };
     }
 
     /// <summary>The message once the comment reached a final state (posted, failed, skipped, decided elsewhere).</summary>
-    public static MessagePayload Final(ReviewItem item, CommentState state, Decision? decision)
+    public static MessagePayload Final(ReviewItem item, CommentState state, Decision? decision, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(item);
         string by = decision is null ? "" : $" ({Verb(decision.Kind)} by {Truncate(decision.Moderator.Name, 80)})";
@@ -71,7 +72,7 @@ public static class ReviewMessages
         return new MessagePayload
         {
             Content = line,
-            Embeds = Embeds(item.Comment, item.Draft, item.Flags, "Reply", decision?.FinalText ?? item.Draft.Text,
+            Embeds = Embeds(item.Comment, source, item.Draft, item.Flags, "Reply", decision?.FinalText ?? item.Draft.Text,
                 state is CommentState.Posted ? Approved : state is CommentState.Rejected or CommentState.PostFailed ? Rejected : Pending),
             Components = [Buttons(item.Draft.DraftId, disabled: true)],
             AllowedMentions = AllowedMentions.None,
@@ -103,19 +104,20 @@ public static class ReviewMessages
     /// <summary>The comment on its platform (the video with the comment highlighted, or the Discord message).</summary>
     public static string VideoUrl(Comment comment) => CommentOrigin.Of(comment).Url(comment);
 
-    /// <summary>"▶️ YouTube · video title" or "💬 Discord · server › #channel".</summary>
-    public static string SourceTitle(Comment comment)
+    /// <summary>"▶️ YouTube · video title" or "💬 Discord · server › #channel"; with a source, its name after the platform ("💬 Discord · Shaw's community · …").</summary>
+    public static string SourceTitle(Comment comment, string? source = null)
     {
         var origin = CommentOrigin.Of(comment);
-        return $"{(origin.Platform == SourcePlatform.Discord ? "💬" : "▶️")} {origin.PlatformName} · {CommentOrigin.Place(comment)}";
+        string of = string.IsNullOrEmpty(source) ? "" : $" · {source}";
+        return $"{(origin.Platform == SourcePlatform.Discord ? "💬" : "▶️")} {origin.PlatformName}{of} · {CommentOrigin.Place(comment)}";
     }
 
-    private static DiscordEmbed[] Embeds(Comment comment, Draft draft, IReadOnlyList<string> flags, string draftTitle, string draftText, int color) =>
+    private static DiscordEmbed[] Embeds(Comment comment, string? source, Draft draft, IReadOnlyList<string> flags, string draftTitle, string draftText, int color) =>
     [
         new DiscordEmbed
         {
             Author = new EmbedAuthor(Truncate(comment.AuthorDisplayName, 200)),
-            Title = Truncate(SourceTitle(comment), 200),
+            Title = Truncate(SourceTitle(comment, source), 200),
             Url = VideoUrl(comment),
             Description = Truncate(comment.Text, CommentChars),
             Color = color,

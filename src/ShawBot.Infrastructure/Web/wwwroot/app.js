@@ -76,7 +76,7 @@ function card(item) {
 
   const node = el("article", { class: "card", "data-draft-id": String(item.draftId), "data-comment-id": item.commentId },
     el("div", { class: "meta" }, `${item.author} on `,
-      el("span", { class: "platform", text: `${item.platform === "Discord" ? "💬" : "▶️"} ${item.platform} · ` }),
+      el("span", { class: "platform", text: `${item.platform === "Discord" ? "💬" : "▶️"} ${item.platform}${item.source ? ` · ${item.source}` : ""} · ` }),
       el("a", { class: "video", href: item.link, target: "_blank", rel: "noopener noreferrer", text: item.videoTitle || item.videoId }),
       ` · ${when(item.commentPublishedAt)}`),
     el("div", { class: "comment", text: item.comment }),
