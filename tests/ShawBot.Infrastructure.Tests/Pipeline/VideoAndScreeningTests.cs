@@ -100,6 +100,9 @@ public sealed class VideoAndScreeningTests : IAsyncLifetime
     {
         var options = Options.Create(new StoreOptions { DatabasePath = _folder.File("q.db") });
         var clock = new ShiftedClock();
+        // Start just after a reset (Pacific midnight), so the pause lasts ~24 h whatever the time of day the test runs:
+        // run within an hour of midnight Pacific, the 61 minutes below would otherwise outlast it.
+        clock.Advance(QuotaGate.NextReset(clock.GetUtcNow()) - clock.GetUtcNow() + TimeSpan.FromMinutes(1));
         var poller = new StaticOptions<PollerOptions>(new PollerOptions());
         var logs = new ListLogger<QuotaGate>();
         var gate = new QuotaGate(new SqliteCommentStore(options, clock), clock, poller, logs);

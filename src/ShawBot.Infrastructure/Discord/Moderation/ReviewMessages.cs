@@ -108,8 +108,10 @@ public static class ReviewMessages
     public static string SourceTitle(Comment comment, string? source = null)
     {
         var origin = CommentOrigin.Of(comment);
-        string of = string.IsNullOrEmpty(source) ? "" : $" · {source}";
-        return $"{(origin.Platform == SourcePlatform.Discord ? "💬" : "▶️")} {origin.PlatformName}{of} · {CommentOrigin.Place(comment)}";
+        string place = CommentOrigin.Place(comment);
+        // A source named like its server ("Shaw community" for "Shaw community › #general") is not said twice.
+        string of = string.IsNullOrEmpty(source) || place.StartsWith(source, StringComparison.Ordinal) ? "" : $" · {source}";
+        return $"{(origin.Platform == SourcePlatform.Discord ? "💬" : "▶️")} {origin.PlatformName}{of} · {place}";
     }
 
     private static DiscordEmbed[] Embeds(Comment comment, string? source, Draft draft, IReadOnlyList<string> flags, string draftTitle, string draftText, int color) =>
