@@ -229,7 +229,7 @@ public sealed partial class DemoHost : IAsyncDisposable
 
         var retrain = services.GetRequiredService<IOptions<RetrainOptions>>().Value;
         var version = AdapterImport.AddAndActivate(services.GetRequiredService<LanguageModel>(), live, adapter, SeedExamples(retrain), retrain, "demo",
-            "the demo model's own adapter", services.GetService<TimeProvider>(), measureNow: false);
+            "the demo model's own adapter", services.GetService<TimeProvider>());
         return version.Name;
     }
 
@@ -240,7 +240,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         {
             var retrain = services.GetRequiredService<IOptions<RetrainOptions>>().Value;
             var live = services.GetRequiredService<LiveAdapter>();
-            var measured = AdapterImport.MeasureEvalLoss(services.GetRequiredService<LanguageModel>(), live, version, SeedExamples(retrain), retrain, cancellationToken);
+            var measured = AdapterImport.MeasureEvalLoss(services.GetRequiredService<LanguageModel>(), live, version, SeedExamples(retrain), retrain, cancellationToken: cancellationToken);
             LogSeededAdapter(logger, version, DemoAdapterFolder(live, version), measured.Metadata.EvalLoss);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
