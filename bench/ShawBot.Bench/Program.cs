@@ -1,6 +1,6 @@
 using ShawBot.Bench;
 
-// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora ... | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]
+// dotnet run -c Release --project bench/ShawBot.Bench -- matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora ... | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers] | drafts-per-minute PG-CONNECTION [model comments seconds]
 // Each figure is one JSON object on its own line.
 string what = args.Length > 0 ? args[0] : "matmul";
 switch (what)
@@ -20,8 +20,9 @@ switch (what)
     case "prefix-stats" when args.Length == 2: PrefixTrainingBench.Stats(args[1]); break;
     case "train-prefix" when args.Length >= 3: PrefixTrainingBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1, args.Length > 4 ? int.Parse(args[4]) : 2); break;
     case "store-ops": StoreBench.Run(args); break;
+    case "drafts-per-minute": await DraftsPerMinuteBench.RunAsync(args); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers]");
+        Console.Error.WriteLine($"unknown benchmark '{what}': matmul | nf4-gemv [rows cols] | gemv-tune rows cols knobs… | head | decode [fp32|nf4] | load4bit | llm --layers N --kernels fast|exact [--lora R] | int8 [rows cols m copies] | drafts [model] | train-lora | prefix-stats MODEL | train-prefix MODEL ab|padded|shared [pairs] | store-ops PG-CONNECTION [comments workers] | drafts-per-minute PG-CONNECTION [model comments seconds]");
         return 2;
 }
 return 0;

@@ -35,6 +35,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Poller>();
         services.TryAddSingleton<Drafter>();
         services.TryAddSingleton<Publisher>();
+        services.AddShawBotSources(configuration);
+        services.TryAddSingleton(sp => new YouTubeChannels(
+            sp.GetRequiredService<SourceCatalog>(), sp.GetRequiredService<ICommentSource>(), sp.GetRequiredService<IReplyPublisher>(), sp.GetService<IYouTubeChannelFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplyTarget, YouTubeReplyTarget>());
         services.TryAddSingleton<ReplyTargets>();
         services.AddHostedService(sp => sp.GetRequiredService<Poller>());

@@ -8,7 +8,7 @@ using ShawBot.Core;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Pipeline;
 using ShawBot.Core.Screening;
-using ShawBot.Infrastructure.Auth;
+using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Screening;
 using ShawBot.Infrastructure.Store;
 using ShawBot.Infrastructure.Store.Postgres;
@@ -21,7 +21,8 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>
     /// The store (SQLite or PostgreSQL by ShawBot:Store:Provider, migrated on start, with the video catalog and
     /// screening store on the same provider), YouTube client (OAuth credential from the stored refresh token when
-    /// ShawBot:YouTube:Auth=oauth; none for a loopback sandbox), comment source, publisher and videos.list.
+    /// ShawBot:YouTube:Auth=oauth; none for a loopback sandbox), comment source, publisher and videos.list, and a client per
+    /// further YouTube channel of ShawBot:Channels (<see cref="YouTubeChannelFactory"/>: each its own token).
     /// </summary>
     public static IServiceCollection AddShawBotInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,21 +35,17 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton(sp => new CommentLanguages(sp.GetService<ILanguageDetector>(), sp.GetRequiredService<IOptionsMonitor<ScreeningOptions>>()));
         services.AddHostedService<StoreMigrationService>();
 
+        services.AddShawBotSources(configuration);
         services.TryAddSingleton(sp =>
         {
+            // The default channel's client: its entry's token folder when the list gives it one.
             var options = sp.GetRequiredService<IOptions<YouTubeOptions>>();
-            IConfigurableHttpClientInitializer? credential = null;
-            if (options.Value.Auth == YouTubeOptions.OAuth && options.Value.ClientSecretsPath is { Length: > 0 } secrets)
-            {
-                // Reads a local file; no network until the first call refreshes the access token.
-                credential = YouTubeCredentials.LoadAsync(secrets, options.Value.TokenDirectory, CancellationToken.None).GetAwaiter().GetResult()
-                    ?? throw new InvalidOperationException("No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` first.");
-            }
-
+            var credential = YouTubeChannelFactory.CredentialFor(options.Value, sp.GetRequiredService<SourceCatalog>().DefaultYouTube);
             return ActivatorUtilities.CreateInstance<YouTubeClient>(sp, options, credential ?? (object)NoCredential.Instance);
         });
         services.TryAddSingleton<ICommentSource, YouTubeCommentSource>();
         services.TryAddSingleton<IReplyPublisher, YouTubeReplyPublisher>();
+        services.TryAddSingleton<IYouTubeChannelFactory, YouTubeChannelFactory>();
         services.TryAddSingleton<IVideoSource, YouTubeVideoSource>();
         services.TryAddSingleton<VideoTitleResolver>();
         return services;

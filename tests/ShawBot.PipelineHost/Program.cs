@@ -6,6 +6,7 @@
 // channel and questions in the ask channel are a second comment source; with --web-port, drafts wait for decisions
 // through the page's API (POST /api/drafts/{id}/decision) on 127.0.0.1:PORT. With --pg the store is that PostgreSQL
 // database instead of --db, and --instance names this host in the work leases (stable across its restarts).
+// --settings FILE adds a JSON settings file over these (several YouTube channels: ShawBot:Channels, OAuth token folders).
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -71,6 +72,11 @@ IHostApplicationBuilder builder = web
     ? WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ShawBot.PipelineHost" })
     : Host.CreateApplicationBuilder();
 builder.Configuration.AddInMemoryCollection(settings);
+if (arguments.TryGetValue("settings", out var settingsFile))
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(settingsFile), optional: false, reloadOnChange: false);
+}
+
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 builder.Services

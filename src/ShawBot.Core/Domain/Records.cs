@@ -12,7 +12,15 @@ public sealed record Comment(
     string AuthorDisplayName,
     string Text,
     DateTimeOffset PublishedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// The id of the "ShawBot:Channels" entry the comment was read from (which YouTube channel: its voice, its
+    /// credential). Null for comments stored before the store recorded it: they belong to the default YouTube entry
+    /// (the one ShawBot:Channel:ChannelId names), or for Discord to the entry of their server and channel.
+    /// </summary>
+    public string? SourceId { get; init; }
+}
 
 /// <summary>A comment as the store tracks it.</summary>
 /// <param name="Reason">Why it was skipped or why posting failed; null otherwise.</param>
@@ -82,7 +90,11 @@ public sealed record CuratedExample(
     bool Edited,
     Moderator Moderator,
     DateTimeOffset DecidedAt,
-    DateTimeOffset PostedAt);
+    DateTimeOffset PostedAt)
+{
+    /// <summary>The comment's source entry (<see cref="Comment.SourceId"/>); null for comments stored before it was recorded.</summary>
+    public string? SourceId { get; init; }
+}
 
 /// <summary>A top-level comment with what the poller needs to know about its thread.</summary>
 /// <param name="OwnerReplied">True when the channel owner already replied on the thread.</param>

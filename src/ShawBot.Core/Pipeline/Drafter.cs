@@ -128,7 +128,7 @@ public sealed partial class Drafter : PipelineLoop
             var video = _videos is null ? null
                 : (await _videos.GetVideosAsync([comment.VideoId], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(comment.VideoId);
             var reply = await _writer.WriteAsync(
-                new ReplyRequest(comment.CommentId, screened.Text, comment.AuthorDisplayName, comment.VideoTitle ?? video?.Title, before.Language?.Name, video?.Description),
+                new ReplyRequest(comment.CommentId, screened.Text, comment.AuthorDisplayName, comment.VideoTitle ?? video?.Title, before.Language?.Name, video?.Description, comment.SourceId),
                 cancellationToken).ConfigureAwait(false);
             var text = ReplyText.Finish(reply.Text ?? "", options.SignOff, options.MaxReplyLength);
             if (text.Length > 0)

@@ -182,7 +182,7 @@ public sealed partial class Publisher : PipelineLoop
         var target = _targets.For(comment);
         if (target is null)
         {
-            LogNoTarget(Logger, comment.CommentId, CommentOrigin.Of(comment).PlatformName);
+            LogNoTarget(Logger, comment.CommentId, CommentOrigin.Of(comment).PlatformName, comment.SourceId ?? "-");
         }
 
         return target;
@@ -201,8 +201,8 @@ public sealed partial class Publisher : PipelineLoop
     [LoggerMessage(Level = LogLevel.Information, Message = "Comment {CommentId} already has the channel's reply {ReplyId}; recorded it without posting again")]
     private static partial void LogFoundExisting(ILogger logger, string commentId, string replyId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Comment {CommentId} came from {Platform}, which is not configured as a source; it waits until it is")]
-    private static partial void LogNoTarget(ILogger logger, string commentId, string platform);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Comment {CommentId} came from {Platform} (entry {Source}), which is not configured as a source; it waits until it is")]
+    private static partial void LogNoTarget(ILogger logger, string commentId, string platform, string source);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Posting to comment {CommentId} failed: {Reason}")]
     private static partial void LogPostFailed(ILogger logger, string commentId, string reason);

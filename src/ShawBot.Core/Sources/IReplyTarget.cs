@@ -22,6 +22,9 @@ public interface IReplyTarget
     /// <summary>Quota charged before <see cref="FindOwnReplyAsync"/>; null when none.</summary>
     QuotaCharge? FindCharge { get; }
 
+    /// <summary>Whether this target can post to <paramref name="comment"/> now (its channel is configured); a comment it cannot serve waits.</summary>
+    bool Serves(Comment comment) => true;
+
     Task<PublishedReply> PostReplyAsync(Comment comment, string text, CancellationToken cancellationToken);
 
     /// <summary>

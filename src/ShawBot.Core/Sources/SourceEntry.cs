@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using ShawBot.Core.Domain;
 using ShawBot.Core.Options;
 
 namespace ShawBot.Core.Sources;
@@ -40,6 +41,13 @@ public sealed class SourceEntryOptions
 
     /// <summary>This source's own prompts folder (template and instructions); absent: "ShawBot:Engine:PromptsPath".</summary>
     public string? PromptsPath { get; set; }
+
+    /// <summary>
+    /// YouTube: the folder of this channel's OAuth refresh token (`shawbot auth youtube --token-dir DIR`, signed in as
+    /// that channel): its replies are posted with it. Absent: "ShawBot:YouTube:TokenDirectory". Two YouTube entries
+    /// must not share one (they would post as the same channel).
+    /// </summary>
+    public string? TokenDirectory { get; set; }
 }
 
 /// <summary>Binds "ShawBot:Channels" (a list of <see cref="SourceEntryOptions"/>); each item is validated with its index.</summary>
@@ -83,12 +91,41 @@ public sealed class SourcesOptions : IValidatableObject
         {
             yield return new ValidationResult($"ShawBot:Channels: the id '{duplicate.Key}' is used by {duplicate.Count()} entries; give each entry its own Id.", [nameof(Channels)]);
         }
+
+        var youTube = Channels.Select((entry, index) => (Entry: entry, At: $"ShawBot:Channels:{index}")).Where(e => e.Entry.Platform == SourcePlatform.YouTube).ToList();
+        foreach (var same in youTube.Where(e => !string.IsNullOrWhiteSpace(e.Entry.ChannelId)).GroupBy(e => e.Entry.ChannelId!.Trim(), StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            yield return new ValidationResult(
+                $"{string.Join(" and ", same.Select(e => $"{e.At}:ChannelId"))} are all '{same.Key}'; each YouTube channel is listed once.", [nameof(Channels)]);
+        }
+
+        foreach (var same in youTube.Where(e => !string.IsNullOrWhiteSpace(e.Entry.DisplayName)).GroupBy(e => e.Entry.DisplayName!.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            yield return new ValidationResult(
+                $"{string.Join(" and ", same.Select(e => $"{e.At}:DisplayName"))} are all '{same.Key}'; the page and the review cards tell the channels apart by it.", [nameof(Channels)]);
+        }
+
+        if (youTube.Count > 1)
+        {
+            foreach (var same in youTube.GroupBy(e => SourceDirectory.Blank(e.Entry.TokenDirectory) ?? "", StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                var which = same.Key.Length == 0 ? "leave TokenDirectory unset (so both use ShawBot:YouTube:TokenDirectory)" : $"have TokenDirectory '{same.Key}'";
+                yield return new ValidationResult(
+                    $"{string.Join(" and ", same.Select(e => e.At))} {which}: they would post as the same channel; give each YouTube entry its own TokenDirectory (`shawbot auth youtube --token-dir DIR`).",
+                    [nameof(Channels)]);
+            }
+        }
     }
 }
 
 /// <summary>A resolved source entry.</summary>
 /// <param name="AdapterPath">Its own adapter registry folder; null: the global live adapter.</param>
 /// <param name="PromptsPath">Its own prompts folder; null: the engine's.</param>
+/// <param name="TokenDirectory">YouTube: its own OAuth token folder; null: "ShawBot:YouTube:TokenDirectory".</param>
+/// <param name="IsDefault">
+/// The default YouTube entry: the channel ShawBot:Channel:ChannelId names. Comments stored before the store recorded
+/// each comment's entry belong to it, and it keeps the poller's original watermark cursor.
+/// </param>
 public sealed record SourceEntry(
     string Id,
     SourcePlatform Platform,
@@ -98,13 +135,16 @@ public sealed record SourceEntry(
     IReadOnlyList<ulong> ChannelIds,
     IReadOnlyList<ulong> AskChannelIds,
     string? AdapterPath = null,
-    string? PromptsPath = null);
+    string? PromptsPath = null,
+    string? TokenDirectory = null,
+    bool IsDefault = false);
 
 /// <summary>
 /// The one place that turns settings into source entries. The single-channel settings
 /// ("ShawBot:Channel:ChannelId") are the YouTube entry when the list names none, so an existing
-/// configuration is a one-item list unchanged; a YouTube entry in the list must name that same channel
-/// (one YouTube channel per process until channels become a list of voices).
+/// configuration is a one-item list unchanged. The list may name several YouTube channels, each polled and
+/// answered with its own credential; ShawBot:Channel:ChannelId must be one of them: the default channel, which
+/// comments stored before the store recorded their entry belong to.
 /// </summary>
 public static class SourceDirectory
 {
@@ -119,33 +159,46 @@ public static class SourceDirectory
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(sources);
         var entries = new List<SourceEntry>();
-        if (!sources.Channels.Any(c => c.Platform == SourcePlatform.YouTube) && !string.IsNullOrWhiteSpace(channel.ChannelId))
+        var listed = sources.Channels.Where(c => c.Platform == SourcePlatform.YouTube).ToList();
+        if (listed.Count == 0 && !string.IsNullOrWhiteSpace(channel.ChannelId))
         {
-            entries.Add(new SourceEntry("youtube", SourcePlatform.YouTube, "YouTube channel", channel.ChannelId, 0, [], []));
+            entries.Add(new SourceEntry("youtube", SourcePlatform.YouTube, "YouTube channel", channel.ChannelId, 0, [], [], IsDefault: true));
+        }
+        else if (listed.Count > 0 && !listed.Any(c => string.Equals(c.ChannelId?.Trim(), channel.ChannelId, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException(
+                $"ShawBot:Channel:ChannelId is '{channel.ChannelId}' but the YouTube entries of ShawBot:Channels name {string.Join(", ", listed.Select(c => $"'{c.ChannelId}'"))}; " +
+                "ShawBot:Channel:ChannelId must be one of them (the default channel, which comments stored before channels were recorded belong to).");
         }
 
         foreach (var entry in sources.Channels)
         {
-            if (entry.Platform == SourcePlatform.YouTube && !string.Equals(entry.ChannelId, channel.ChannelId, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException(
-                    $"ShawBot:Channels names YouTube channel '{entry.ChannelId}' but ShawBot:Channel:ChannelId is '{channel.ChannelId}'; one process answers one YouTube channel, so they must be the same.");
-            }
-
-            var name = string.IsNullOrWhiteSpace(entry.DisplayName) ? (entry.Platform == SourcePlatform.YouTube ? "YouTube channel" : "Discord server") : entry.DisplayName.Trim();
-            entries.Add(new SourceEntry(KeyOf(entry), entry.Platform, name, entry.ChannelId, entry.GuildId, [.. entry.ChannelIds], [.. entry.AskChannelIds],
-                Blank(entry.AdapterPath), Blank(entry.PromptsPath)));
+            var youTube = entry.Platform == SourcePlatform.YouTube;
+            var name = !string.IsNullOrWhiteSpace(entry.DisplayName) ? entry.DisplayName.Trim()
+                : !youTube ? "Discord server"
+                : listed.Count > 1 ? $"YouTube {KeyOf(entry)}"   // several channels: never two cards that both just say "YouTube channel"
+                : "YouTube channel";
+            var isDefault = youTube && string.Equals(entry.ChannelId?.Trim(), channel.ChannelId, StringComparison.Ordinal);
+            entries.Add(new SourceEntry(KeyOf(entry), entry.Platform, name, entry.ChannelId?.Trim(), entry.GuildId, [.. entry.ChannelIds], [.. entry.AskChannelIds],
+                Blank(entry.AdapterPath), Blank(entry.PromptsPath), youTube ? Blank(entry.TokenDirectory) : null, isDefault));
         }
 
         return entries;
     }
 
-    private static string? Blank(string? path) => string.IsNullOrWhiteSpace(path) ? null : path.Trim();
+    internal static string? Blank(string? path) => string.IsNullOrWhiteSpace(path) ? null : path.Trim();
+
+    /// <summary>The default YouTube entry (<see cref="SourceEntry.IsDefault"/>); null when there is no YouTube entry.</summary>
+    public static SourceEntry? DefaultYouTube(IReadOnlyList<SourceEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return entries.FirstOrDefault(e => e.Platform == SourcePlatform.YouTube && e.IsDefault) ?? entries.FirstOrDefault(e => e.Platform == SourcePlatform.YouTube);
+    }
 
     /// <summary>
     /// The entry a stored comment came from, read off its platform-qualified id (see <see cref="CommentOrigin"/>):
     /// a Discord message belongs to the entry that reads its channel, else to the entry of its server; any other
-    /// id is the YouTube entry's. Null when no entry matches (a comment stored under an older configuration).
+    /// id is the default YouTube entry's. Null when no entry matches (a comment stored under an older configuration).
     /// </summary>
     public static SourceEntry? For(IReadOnlyList<SourceEntry> entries, string commentId)
     {
@@ -153,11 +206,36 @@ public static class SourceDirectory
         ArgumentNullException.ThrowIfNull(commentId);
         if (CommentOrigin.DiscordPlaceOf(commentId) is not { } place)
         {
-            return entries.FirstOrDefault(e => e.Platform == SourcePlatform.YouTube);
+            return DefaultYouTube(entries);
         }
 
         var discord = entries.Where(e => e.Platform == SourcePlatform.Discord && e.GuildId == place.Guild).ToList();
         return discord.FirstOrDefault(e => e.ChannelIds.Contains(place.Channel) || e.AskChannelIds.Contains(place.Channel)) ?? discord.FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The entry of a stored comment that may carry its recorded entry id (<see cref="Comment.SourceId"/>): the entry
+    /// of that id; without one, <see cref="For(IReadOnlyList{SourceEntry}, string)"/>. A YouTube comment whose recorded
+    /// entry is no longer configured matches nothing (null), so it is never drafted or posted as another channel.
+    /// </summary>
+    public static SourceEntry? For(IReadOnlyList<SourceEntry> entries, string commentId, string? sourceId)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(commentId);
+        if (sourceId is null)
+        {
+            return For(entries, commentId);
+        }
+
+        return entries.FirstOrDefault(e => string.Equals(e.Id, sourceId, StringComparison.OrdinalIgnoreCase))
+            ?? (CommentOrigin.DiscordPlaceOf(commentId) is null ? null : For(entries, commentId));
+    }
+
+    /// <summary>The entry of a stored comment (<see cref="For(IReadOnlyList{SourceEntry}, string, string?)"/> with its <see cref="Comment.SourceId"/>).</summary>
+    public static SourceEntry? For(IReadOnlyList<SourceEntry> entries, Comment comment)
+    {
+        ArgumentNullException.ThrowIfNull(comment);
+        return For(entries, comment.CommentId, comment.SourceId);
     }
 }
 
@@ -171,6 +249,12 @@ public sealed class SourceCatalog(IOptions<ChannelOptions> channel, IOptions<Sou
 
     public IReadOnlyList<SourceEntry> Entries => _entries.Value;
 
-    /// <summary>The entry a stored comment came from (<see cref="SourceDirectory.For"/>); null when none matches.</summary>
+    /// <summary>The entry a stored comment id belongs to when its recorded entry is unknown (<see cref="SourceDirectory.For(IReadOnlyList{SourceEntry}, string)"/>).</summary>
     public SourceEntry? For(string commentId) => SourceDirectory.For(Entries, commentId);
+
+    /// <summary>The entry a stored comment came from, by its recorded entry first; null when none matches.</summary>
+    public SourceEntry? For(Comment comment) => SourceDirectory.For(Entries, comment);
+
+    /// <summary>The default YouTube entry (ShawBot:Channel:ChannelId's).</summary>
+    public SourceEntry? DefaultYouTube => SourceDirectory.DefaultYouTube(Entries);
 }

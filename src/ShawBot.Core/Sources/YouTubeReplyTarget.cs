@@ -3,8 +3,11 @@ using ShawBot.Core.Ports;
 
 namespace ShawBot.Core.Sources;
 
-/// <summary>YouTube through <see cref="IReplyPublisher"/>: comments.insert on the thread, comments.list to look for our reply.</summary>
-public sealed class YouTubeReplyTarget(IReplyPublisher publisher) : IReplyTarget
+/// <summary>
+/// YouTube through the comment's channel (<see cref="YouTubeChannels.For"/>): comments.insert on the thread with
+/// that channel's credential, comments.list to look for that channel's own reply.
+/// </summary>
+public sealed class YouTubeReplyTarget(YouTubeChannels channels) : IReplyTarget
 {
     private static readonly QuotaCharge Insert = new("comments.insert", QuotaCosts.Insert);
     private static readonly QuotaCharge List = new("comments.list", QuotaCosts.List);
@@ -15,17 +18,23 @@ public sealed class YouTubeReplyTarget(IReplyPublisher publisher) : IReplyTarget
 
     public QuotaCharge? FindCharge => List;
 
+    /// <summary>Only comments of a configured channel: one whose entry was removed waits rather than post as another channel.</summary>
+    public bool Serves(Comment comment) => channels.For(comment) is not null;
+
     public Task<PublishedReply> PostReplyAsync(Comment comment, string text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(comment);
-        return publisher.PostReplyAsync(comment.ThreadId, text, cancellationToken);
+        return ChannelOf(comment).Replies.PostReplyAsync(comment.ThreadId, text, cancellationToken);
     }
 
     public Task<PublishedReply?> FindOwnReplyAsync(Comment comment, string text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(comment);
-        return publisher.FindOwnReplyAsync(comment.ThreadId, cancellationToken);
+        return ChannelOf(comment).Replies.FindOwnReplyAsync(comment.ThreadId, cancellationToken);
     }
+
+    private YouTubeChannel ChannelOf(Comment comment) =>
+        channels.For(comment) ?? throw new InvalidOperationException($"Comment {comment.CommentId} belongs to no configured YouTube channel (entry '{comment.SourceId}').");
 }
 
 /// <summary>The registered <see cref="IReplyTarget"/>s by platform: the one place that maps a comment to its target.</summary>
@@ -46,6 +55,7 @@ public sealed class ReplyTargets
         }
     }
 
-    /// <summary>The target for the comment's platform, or null when that platform is not configured.</summary>
-    public IReplyTarget? For(Comment comment) => _targets.GetValueOrDefault(CommentOrigin.Of(comment).Platform);
+    /// <summary>The target for the comment's platform, or null when that platform (or the comment's channel) is not configured.</summary>
+    public IReplyTarget? For(Comment comment) =>
+        _targets.GetValueOrDefault(CommentOrigin.Of(comment).Platform) is { } target && target.Serves(comment) ? target : null;
 }

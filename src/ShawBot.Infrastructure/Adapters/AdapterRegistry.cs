@@ -161,6 +161,36 @@ public sealed partial class AdapterRegistry
         }
     }
 
+    /// <summary>
+    /// Copies a whole version another instance promoted (its folder, <paramref name="sourceFolder"/>) in under the same
+    /// name, through a temporary folder renamed into place, so a crash never leaves half a version. A version of that
+    /// name already here is kept. Throws when the source is not a whole version (no readable metadata).
+    /// </summary>
+    public AdapterVersion ImportVersion(string version, string sourceFolder)
+    {
+        string target = VersionPath(version);
+        if (Get(version) is { } present) return present;
+        if (TryReadMetadata(sourceFolder) is null)
+            throw new InvalidOperationException($"'{sourceFolder}' is not a whole adapter version (no readable {MetadataFile})");
+        Directory.CreateDirectory(Root);
+        string tmp = Path.Combine(Root, ".tmp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(sourceFolder))
+                File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            FlushDirectoryFiles(tmp);
+            if (Directory.Exists(target)) TryDelete(target);   // a folder without metadata: never a version
+            Directory.Move(tmp, target);
+            return Get(version) ?? throw new InvalidOperationException($"imported {version} into {Root} but it does not read back as a version");
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
     /// <summary>Rewrites a version's metadata.json (atomically) with <paramref name="change"/> applied.</summary>
     public AdapterVersion UpdateMetadata(string version, Func<AdapterMetadata, AdapterMetadata> change)
     {

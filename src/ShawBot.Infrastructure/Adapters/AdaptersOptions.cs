@@ -25,6 +25,16 @@ public sealed class AdaptersOptions : IValidatableObject
     /// </summary>
     public int MemoryBudgetMb { get; set; } = 512;
 
+    /// <summary>
+    /// Whether this instance shares each voice's live adapter through the store (<see cref="LivePointerFollower"/>):
+    /// publishes its promotions and swaps to those of the other instances. Unset: on when ShawBot:Store:Provider is
+    /// postgres (several instances), off for SQLite (one).
+    /// </summary>
+    public bool? FollowStorePointer { get; set; }
+
+    /// <summary>How often the store's live-adapter pointers are read (and local promotions published).</summary>
+    public TimeSpan StorePointerPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The deprecated key the folder was taken from, for a warning on start; null when <see cref="Path"/> was set.</summary>
     public string? DeprecatedKeyUsed { get; private set; }
 
@@ -52,6 +62,8 @@ public sealed class AdaptersOptions : IValidatableObject
         if (_conflict != null) yield return new ValidationResult(_conflict, [nameof(Path)]);
         if (PointerPollInterval <= TimeSpan.Zero)
             yield return new ValidationResult($"{Section}:PointerPollInterval must be positive", [nameof(PointerPollInterval)]);
+        if (StorePointerPollInterval <= TimeSpan.Zero)
+            yield return new ValidationResult($"{Section}:StorePointerPollInterval must be positive", [nameof(StorePointerPollInterval)]);
         if (MemoryBudgetMb <= 0)
             yield return new ValidationResult($"{Section}:MemoryBudgetMb must be positive", [nameof(MemoryBudgetMb)]);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core;
 using ShawBot.Infrastructure.Engine;
+using ShawBot.Infrastructure.Store;
 
 namespace ShawBot.Infrastructure.Adapters;
 
@@ -12,8 +13,10 @@ public static class AdaptersServiceCollectionExtensions
 {
     /// <summary>
     /// The adapter registry (options: ShawBot:Adapters), the live adapter that owns its pointer and the
-    /// engine's swap, the pointer's choice when the model loads, and the watcher that follows pointer
-    /// changes made by the CLI. Every feature that needs the registry calls it; the first call registers.
+    /// engine's swap, the pointer's choice when the model loads, the watcher that follows pointer
+    /// changes made by the CLI, and (several instances: ShawBot:Adapters:FollowStorePointer, on by default with
+    /// PostgreSQL) the follower that shares each voice's live adapter through the store. Every feature that needs
+    /// the registry calls it; the first call registers.
     /// </summary>
     public static IServiceCollection AddShawBotAdapters(this IServiceCollection services, IConfiguration configuration)
     {
@@ -32,6 +35,14 @@ public static class AdaptersServiceCollectionExtensions
         services.TryAddSingleton<LiveAdapter>();
         services.TryAddSingleton<IStartupAdapter, RegistryStartupAdapter>();
         services.AddHostedService<ActiveAdapterWatcher>();
+        var adapters = configuration.BindOptions<AdaptersOptions>(AdaptersOptions.Section);
+        if (adapters.FollowStorePointer ?? StoreRegistration.ProviderOf(configuration) == StoreProvider.Postgres)
+        {
+            // Several instances on one store: each voice's promotions reach every instance (the store's live_adapters table).
+            services.TryAddSingleton<LivePointerFollower>();   // ChannelVoices when the engine registered it
+            services.AddHostedService(sp => sp.GetRequiredService<LivePointerFollower>());
+        }
+
         return services;
     }
 }

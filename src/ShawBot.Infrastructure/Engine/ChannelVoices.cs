@@ -60,10 +60,10 @@ public sealed partial class ChannelVoices
     /// <summary>The registry of a source that has its own; null when it uses the global one.</summary>
     public AdapterRegistry? RegistryOf(string sourceId) => _registries.GetValueOrDefault(sourceId);
 
-    /// <summary>The voice for a stored comment, chosen by the source its id names (<see cref="SourceDirectory.For"/>).</summary>
-    public ChannelVoice For(string commentId)
+    /// <summary>The voice for a stored comment, chosen by its recorded source entry, else by the source its id names (<see cref="SourceDirectory.For(IReadOnlyList{SourceEntry}, string, string?)"/>).</summary>
+    public ChannelVoice For(string commentId, string? sourceId = null)
     {
-        var source = SourceDirectory.For(_sources, commentId);
+        var source = SourceDirectory.For(_sources, commentId, sourceId);
         return source is null ? new ChannelVoice(null, _model.Adapters.Active, _model.Prompt) : VoiceOf(source);
     }
 
@@ -87,11 +87,11 @@ public sealed partial class ChannelVoices
     /// <summary>The ids of the sources with a registry of their own, in the list's order (each retrains on its own).</summary>
     public IReadOnlyList<string> SourcesWithOwnRegistry => _sources.Where(s => _registries.ContainsKey(s.Id)).Select(s => s.Id).ToArray();
 
-    /// <summary>The id of the source a stored comment came from; null when no entry matches.</summary>
-    public string? SourceOf(string commentId) => SourceDirectory.For(_sources, commentId)?.Id;
+    /// <summary>The id of the source a stored comment came from (its recorded entry first); null when no entry matches.</summary>
+    public string? SourceOf(string commentId, string? sourceId = null) => SourceDirectory.For(_sources, commentId, sourceId)?.Id;
 
     /// <summary>Whether the comment's source drafts from a registry of its own (so the global retrain leaves its replies out).</summary>
-    public bool HasOwnRegistry(string commentId) => SourceOf(commentId) is { } id && _registries.ContainsKey(id);
+    public bool HasOwnRegistry(string commentId, string? sourceId = null) => SourceOf(commentId, sourceId) is { } id && _registries.ContainsKey(id);
 
     private ReplyPrompt PromptOf(SourceEntry source)
     {

@@ -26,7 +26,7 @@ public sealed class EngineReplyWriter(LanguageModel model, ILogger<EngineReplyWr
     {
         var o = model.Options;
         // Taken once: a swap affects the next draft. The comment's source picks the adapter; the base is shared.
-        var voice = voices?.For(request.CommentId) ?? new ChannelVoice(null, model.Adapters.Active, model.Prompt);
+        var voice = voices?.For(request.CommentId, request.SourceId) ?? new ChannelVoice(null, model.Adapters.Active, model.Prompt);
         var adapter = voice.Adapter;
         var sampling = model.DraftSampling();
         var prompt = voice.Prompt.Build(slots, model.Generator.ContextTokens - sampling.MaxNewTokens);

@@ -35,9 +35,9 @@ internal sealed class ChannelRetrainScope
     /// <summary>The source's display name for reports; null for the global run.</summary>
     public string? SourceName => SourceId is null ? null : _voices!.DisplayNameOf(SourceId);
 
-    /// <summary>Whether a curated reply to this comment belongs to this run's dataset.</summary>
-    public bool Includes(string commentId) => _voices is null
-        || (SourceId is null ? !_voices.HasOwnRegistry(commentId) : _voices.SourceOf(commentId) == SourceId);
+    /// <summary>Whether a curated reply to this comment (of this recorded source entry) belongs to this run's dataset.</summary>
+    public bool Includes(string commentId, string? sourceId = null) => _voices is null
+        || (SourceId is null ? !_voices.HasOwnRegistry(commentId, sourceId) : _voices.SourceOf(commentId, sourceId) == SourceId);
 
     /// <summary>The adapter the source drafts with now (compared with, warm-started from); null: the bare base.</summary>
     public LoraAdapter? Live => SourceId is null ? _model.Adapters.Active : _voices!.OfSource(SourceId).Adapter;

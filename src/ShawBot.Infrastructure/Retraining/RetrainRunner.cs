@@ -54,7 +54,7 @@ public sealed class RetrainRunner(
             return Done(RetrainOutcomeKind.Busy, $"another process is retraining into {registry.Root}");
         registry.CleanUpIncomplete();
 
-        var curated = (await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false)).Where(c => _scope.Includes(c.CommentId)).ToList();
+        var curated = (await store.ListCuratedExamplesAsync(cancellationToken).ConfigureAwait(false)).Where(c => _scope.Includes(c.CommentId, c.SourceId)).ToList();
         // The seed file's held-out lines (HeldOutSplit) are never trained on.
         var seed = o.SeedDataPath is { Length: > 0 } seedPath ? HeldOutSplit.Load(seedPath, DataPart.Train) : [];
         // Each example's prompt gets the language line its draft got (drafting's detector; null when detection is off).

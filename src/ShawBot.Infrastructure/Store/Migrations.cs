@@ -46,6 +46,31 @@ internal static class Migrations
         (4, "work leases",
             "ALTER TABLE comments ADD COLUMN claimed_by TEXT; ALTER TABLE comments ADD COLUMN lease_until TEXT;",
             "ALTER TABLE comments ADD COLUMN claimed_by text; ALTER TABLE comments ADD COLUMN lease_until timestamptz;"),
+        Both(5, "comment source entry", """
+            -- The ShawBot:Channels entry (which YouTube channel) a comment was read from; NULL for rows stored before:
+            -- they belong to the default YouTube entry (ShawBot:Channel:ChannelId's).
+            ALTER TABLE comments ADD COLUMN source_id TEXT;
+            DROP VIEW curated_examples;
+            CREATE VIEW curated_examples AS
+            SELECT c.comment_id, c.text AS comment_text, c.video_title, d.final_text AS reply,
+                   (d.kind = 'Edit') AS edited, d.moderator_id, d.moderator_name, d.decided_at, p.posted_at, c.source_id
+            FROM posted_replies p
+            JOIN comments c ON c.comment_id = p.comment_id
+            JOIN decisions d ON d.draft_id = c.current_draft_id AND d.kind IN ('Approve','Edit');
+            """),
+        Both(6, "live adapter pointers", """
+            -- The adapter each voice drafts with, shared by every instance on this store: '' is the global registry,
+            -- otherwise a ShawBot:Channels entry id. version NULL: the bare base model. promotion_seq grows with each promotion.
+            CREATE TABLE live_adapters (
+                source_key  TEXT PRIMARY KEY,
+                version     TEXT,
+                path        TEXT,
+                promotion_seq INTEGER NOT NULL,
+                promoted_by TEXT NOT NULL,
+                reason      TEXT NOT NULL,
+                promoted_at {Time} NOT NULL
+            );
+            """),
     ];
 
     /// <summary>

@@ -40,15 +40,15 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
         return await _db.InTransactionAsync(
             async (connection, tx) => await Exec(connection, tx, """
                 INSERT INTO comments (comment_id, thread_id, video_id, video_title, author_channel_id, author_display_name, text,
-                                      published_at, updated_at, state, state_reason, first_seen_at, state_changed_at)
-                VALUES ($id, $thread, $video, $title, $author, $name, $text, $published, $updated, $state, $reason, $now, $now)
+                                      published_at, updated_at, state, state_reason, first_seen_at, state_changed_at, source_id)
+                VALUES ($id, $thread, $video, $title, $author, $name, $text, $published, $updated, $state, $reason, $now, $now, $source)
                 ON CONFLICT DO NOTHING;
                 """,
                 cancellationToken,
                 ("$id", comment.CommentId), ("$thread", comment.ThreadId), ("$video", comment.VideoId), ("$title", comment.VideoTitle),
                 ("$author", comment.AuthorChannelId), ("$name", comment.AuthorDisplayName), ("$text", comment.Text),
                 ("$published", Time(comment.PublishedAt)), ("$updated", Time(comment.UpdatedAt)), ("$state", state.ToString()),
-                ("$reason", reason), ("$now", now)).ConfigureAwait(false) == 1,
+                ("$reason", reason), ("$now", now), ("$source", comment.SourceId)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -344,7 +344,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
                 var items = new List<ReviewItem>();
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    items.Add(new ReviewItem(ReadComment(reader).Comment, ReadDraft(reader, 15), []));
+                    items.Add(new ReviewItem(ReadComment(reader).Comment, ReadDraft(reader, DraftOffset), []));
                 }
 
                 return (IReadOnlyList<ReviewItem>)items;
@@ -378,7 +378,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
             async connection =>
             {
                 using var command = Command(connection, null, """
-                    SELECT comment_id, comment_text, video_title, reply, edited, moderator_id, moderator_name, decided_at, posted_at
+                    SELECT comment_id, comment_text, video_title, reply, edited, moderator_id, moderator_name, decided_at, posted_at, source_id
                     FROM curated_examples ORDER BY decided_at, comment_id;
                     """);
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -388,7 +388,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
                     examples.Add(new CuratedExample(
                         reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
                         reader.GetInt64(4) != 0, new Moderator(reader.GetString(5), reader.GetString(6)),
-                        ParseTime(reader.GetString(7)), ParseTime(reader.GetString(8))));
+                        ParseTime(reader.GetString(7)), ParseTime(reader.GetString(8))) { SourceId = reader.IsDBNull(9) ? null : reader.GetString(9) });
                 }
 
                 return (IReadOnlyList<CuratedExample>)examples;
@@ -479,7 +479,7 @@ public sealed partial class SqliteCommentStore : ICommentStore, IMigratingStore,
     private static TrackedComment ReadComment(SqliteDataReader r) => new(
         new Comment(
             r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-            ParseTime(r.GetString(7)), ParseTime(r.GetString(8))),
+            ParseTime(r.GetString(7)), ParseTime(r.GetString(8))) { SourceId = r.IsDBNull(15) ? null : r.GetString(15) },
         Enum.Parse<CommentState>(r.GetString(9)),
         r.IsDBNull(10) ? null : r.GetString(10),
         r.IsDBNull(11) ? null : r.GetInt64(11),

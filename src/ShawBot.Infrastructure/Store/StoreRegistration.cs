@@ -17,7 +17,7 @@ internal static class StoreRegistration
     public static StoreProvider ProviderOf(IConfiguration configuration) =>
         configuration.GetSection(StoreOptions.Section).GetValue(nameof(StoreOptions.Provider), StoreProvider.Sqlite);
 
-    /// <summary>The comment store with its roles, the video catalog and the screening store.</summary>
+    /// <summary>The comment store with its roles, the video catalog, the screening store and the live-adapter pointers.</summary>
     public static IServiceCollection AddStores(this IServiceCollection services, IConfiguration configuration)
     {
         if (ProviderOf(configuration) == StoreProvider.Postgres)
@@ -33,6 +33,8 @@ internal static class StoreRegistration
             services.TryAddSingleton<IScreeningStore, SqliteScreeningStore>();
         }
 
+        // The live-adapter pointers are a table of the comment store, on either provider.
+        services.TryAddSingleton(sp => (ILiveAdapterPointers)sp.GetRequiredService<ICommentStore>());
         return services;
     }
 

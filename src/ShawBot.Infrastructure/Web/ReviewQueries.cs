@@ -83,7 +83,7 @@ public sealed class ReviewQueries(ICommentIngest comments, IReviewStore reviews,
             {
                 Platform = CommentOrigin.Of(c).PlatformName,
                 Link = CommentOrigin.Of(c).Url(c),
-                Source = sources?.For(c.CommentId)?.DisplayName,
+                Source = sources is { Entries.Count: > 1 } ? sources.For(c)?.DisplayName : null,   // as the review cards: only when there are several to tell apart
             });
         }
 

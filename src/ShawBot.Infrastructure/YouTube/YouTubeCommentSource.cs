@@ -12,17 +12,29 @@ namespace ShawBot.Infrastructure.YouTube;
 public sealed class YouTubeCommentSource : ICommentSource
 {
     private readonly YouTubeClient _client;
-    private readonly IOptionsMonitor<ChannelOptions> _channel;
+    private readonly Func<string> _channelId;
 
+    /// <summary>The default channel (ShawBot:Channel:ChannelId).</summary>
     public YouTubeCommentSource(YouTubeClient client, IOptionsMonitor<ChannelOptions> channel)
+        : this(client, () => channel.CurrentValue.ChannelId)
+    {
+    }
+
+    /// <summary>One channel of "ShawBot:Channels", read through its own client.</summary>
+    public YouTubeCommentSource(YouTubeClient client, string channelId)
+        : this(client, () => channelId)
+    {
+    }
+
+    private YouTubeCommentSource(YouTubeClient client, Func<string> channelId)
     {
         _client = client;
-        _channel = channel;
+        _channelId = channelId;
     }
 
     public async Task<CoreThreadPage> ListThreadsAsync(string? pageToken, CancellationToken cancellationToken)
     {
-        var channelId = _channel.CurrentValue.ChannelId;
+        var channelId = _channelId();
         var response = await _client.ExecuteAsync(
             token =>
             {

@@ -7,18 +7,33 @@ using ApiComment = ShawBot.Infrastructure.YouTube.Api.Comment;
 
 namespace ShawBot.Infrastructure.YouTube;
 
-/// <summary>comments.insert for replies, and the thread check that makes posting idempotent.</summary>
+/// <summary>
+/// comments.insert for replies (as the channel whose credential the client carries), and the thread check that
+/// makes posting idempotent (that channel's own reply on the thread).
+/// </summary>
 public sealed class YouTubeReplyPublisher : IReplyPublisher
 {
     private const int MaxReplyPages = 20;
 
     private readonly YouTubeClient _client;
-    private readonly IOptionsMonitor<ChannelOptions> _channel;
+    private readonly Func<string> _channelId;
 
+    /// <summary>The default channel (ShawBot:Channel:ChannelId).</summary>
     public YouTubeReplyPublisher(YouTubeClient client, IOptionsMonitor<ChannelOptions> channel)
+        : this(client, () => channel.CurrentValue.ChannelId)
+    {
+    }
+
+    /// <summary>One channel of "ShawBot:Channels", posting through a client with that channel's credential.</summary>
+    public YouTubeReplyPublisher(YouTubeClient client, string channelId)
+        : this(client, () => channelId)
+    {
+    }
+
+    private YouTubeReplyPublisher(YouTubeClient client, Func<string> channelId)
     {
         _client = client;
-        _channel = channel;
+        _channelId = channelId;
     }
 
     public async Task<PublishedReply> PostReplyAsync(string threadId, string text, CancellationToken cancellationToken)
@@ -38,7 +53,7 @@ public sealed class YouTubeReplyPublisher : IReplyPublisher
 
     public async Task<PublishedReply?> FindOwnReplyAsync(string threadId, CancellationToken cancellationToken)
     {
-        var channelId = _channel.CurrentValue.ChannelId;
+        var channelId = _channelId();
         string? pageToken = null;
         for (var page = 0; page < MaxReplyPages; page++)
         {

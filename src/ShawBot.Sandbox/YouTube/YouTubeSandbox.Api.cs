@@ -89,7 +89,7 @@ public sealed partial class YouTubeSandbox
         Func<SandboxThread, bool> filter;
         if (query["allThreadsRelatedToChannelId"].ToString() is { Length: > 0 } channel)
         {
-            filter = _ => channel == ChannelId;
+            filter = t => t.ChannelId == channel;
         }
         else if (query["videoId"].ToString() is { Length: > 0 } videoId)
         {
@@ -120,7 +120,7 @@ public sealed partial class YouTubeSandbox
             "youtube#commentThread",
             Etag(p.Thread.TopLevel.Id + p.Replies.Count),
             p.Thread.TopLevel.Id,
-            new CommentThreadSnippet(ChannelId, p.Thread.TopLevel.VideoId, ToResource(p.Thread.TopLevel), CanReply(p.Thread.TopLevel.VideoId), p.Replies.Count, true),
+            new CommentThreadSnippet(p.Thread.ChannelId, p.Thread.TopLevel.VideoId, ToResource(p.Thread.TopLevel), CanReply(p.Thread.TopLevel.VideoId), p.Replies.Count, true),
             withReplies && p.Replies.Count > 0 ? new CommentThreadReplies([.. p.Replies.Take(5).Select(ToResource)]) : null)).ToList();
         return Task.FromResult(Results.Json(new CommentThreadListResponse(
             "youtube#commentThreadListResponse", Etag("threads" + before + take), next, new PageInfo(total, take), items)));
@@ -146,7 +146,7 @@ public sealed partial class YouTubeSandbox
         }
 
         var items = ids.Select(Data.Video).OfType<SandboxVideo>()
-            .Select(v => new VideoResource("youtube#video", Etag("video" + v.Id), v.Id, new VideoSnippet(ChannelId, v.Title, v.Description ?? "", OwnerName)))
+            .Select(v => new VideoResource("youtube#video", Etag("video" + v.Id), v.Id, new VideoSnippet(v.ChannelId, v.Title, v.Description ?? "", Data.Channel(v.ChannelId)?.OwnerName ?? OwnerName)))
             .ToList();
         return Task.FromResult(Results.Json(new VideoListResponse("youtube#videoListResponse", Etag("videos" + string.Join(',', ids)), new PageInfo(items.Count, items.Count), items)));
     }
@@ -196,6 +196,13 @@ public sealed partial class YouTubeSandbox
             return MissingParameter("part");
         }
 
+        // comments.insert posts as the signed-in channel: the one whose access token the request carries.
+        var token = BearerToken(context);
+        if (Data.ChannelFor(token) is not { } poster)
+        {
+            return FaultResult(FaultKind.Unauthorized)!;
+        }
+
         JsonNode? body;
         try
         {
@@ -240,11 +247,18 @@ public sealed partial class YouTubeSandbox
             return FaultResult(FaultKind.CommentsDisabled)!;
         }
 
-        var reply = Data.AddReply(parentId, ChannelId, OwnerName, text)!;
+        var reply = Data.AddReply(parentId, poster.ChannelId, poster.OwnerName, text, token)!;
         return Results.Json(ToResource(reply));
     }
 
     private bool CanReply(string videoId) => Data.Video(videoId) is not { CommentsDisabled: true };
+
+    /// <summary>The token of "Authorization: Bearer …"; null when the request carries none.</summary>
+    private static string? BearerToken(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
 
     private CommentResource ToResource(SandboxComment c) => new(
         "youtube#comment",
@@ -255,7 +269,7 @@ public sealed partial class YouTubeSandbox
             "https://yt3.ggpht.com/sandbox-avatar.jpg",
             "http://www.youtube.com/channel/" + c.AuthorChannelId,
             new AuthorChannelId(c.AuthorChannelId),
-            ChannelId,
+            c.ChannelId.Length > 0 ? c.ChannelId : ChannelId,
             c.VideoId,
             c.Text,
             c.Text,

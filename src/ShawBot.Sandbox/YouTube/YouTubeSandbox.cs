@@ -20,6 +20,12 @@ public sealed record YouTubeSandboxOptions
 
     public string OwnerName { get; init; } = "Shaw Talebi";
 
+    /// <summary>
+    /// The bearer token that acts as <see cref="ChannelId"/>; null: a request without a credential acts as it (a
+    /// client with Auth=none). Further channels come with <see cref="YouTubeSandbox.AddChannel"/>.
+    /// </summary>
+    public string? AccessToken { get; init; }
+
     /// <summary>Videos that seed comments without a videoId are spread over.</summary>
     public int DefaultVideoCount { get; init; } = 5;
 
@@ -34,7 +40,9 @@ public sealed record YouTubeSandboxOptions
 
 /// <summary>
 /// A loopback stand-in for the YouTube Data API v3 (commentThreads.list, comments.list, comments.insert)
-/// with the real JSON shapes, paging and error bodies, plus an admin API under /admin.
+/// with the real JSON shapes, paging and error bodies, plus an admin API under /admin. It serves one channel, or
+/// several (<see cref="AddChannel"/>): each has its own videos and threads, and comments.insert posts as the
+/// channel whose access token the request carries (Authorization: Bearer), recording that token on the reply.
 /// </summary>
 public sealed partial class YouTubeSandbox : IAsyncDisposable
 {
@@ -49,7 +57,7 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
     {
         _options = options ?? new YouTubeSandboxOptions();
         _dailyQuota = _options.DailyQuota;
-        Data = new SandboxData(_options.ChannelId, _options.OwnerName, _options.DefaultVideoCount, _options.Time);
+        Data = new SandboxData(_options.ChannelId, _options.OwnerName, _options.DefaultVideoCount, _options.Time, _options.AccessToken);
     }
 
     /// <summary>Root URI to give the client as BaseClientService.Initializer.BaseUri ("http://127.0.0.1:port/").</summary>
@@ -110,11 +118,17 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    /// <summary>Adds one top-level comment now.</summary>
-    public SandboxComment AddComment(SeedComment seed, string? authorChannelId = null)
+    /// <summary>The channels served, the first one (<see cref="ChannelId"/>) first.</summary>
+    public IReadOnlyList<SandboxChannel> Channels => Data.Channels;
+
+    /// <summary>Serves one more channel, with its own default videos; requests carrying its access token act as it.</summary>
+    public void AddChannel(SandboxChannel channel) => Data.AddChannel(channel);
+
+    /// <summary>Adds one top-level comment now, on a video of <paramref name="channelId"/> (null: the first channel).</summary>
+    public SandboxComment AddComment(SeedComment seed, string? authorChannelId = null, string? channelId = null)
     {
         ArgumentNullException.ThrowIfNull(seed);
-        return Data.AddTopLevel(seed, authorChannelId);
+        return Data.AddTopLevel(seed, authorChannelId, channelId: channelId);
     }
 
     /// <summary>
@@ -128,8 +142,8 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
         return Data.AddTopLevel(seed, authorChannelId, commentId);
     }
 
-    /// <summary>Adds all seeds now, in order (the last is the newest).</summary>
-    public IReadOnlyList<SandboxComment> Seed(IEnumerable<SeedComment> seeds) => [.. seeds.Select(s => AddComment(s))];
+    /// <summary>Adds all seeds now, in order (the last is the newest), on <paramref name="channelId"/>'s videos (null: the first channel).</summary>
+    public IReadOnlyList<SandboxComment> Seed(IEnumerable<SeedComment> seeds, string? channelId = null) => [.. seeds.Select(s => AddComment(s, channelId: channelId))];
 
     /// <summary>Adds the seeds one at a time, <paramref name="interval"/> apart, as if viewers were commenting.</summary>
     public async Task TrickleAsync(IEnumerable<SeedComment> seeds, TimeSpan interval, CancellationToken cancellationToken = default)
@@ -148,11 +162,22 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
         }
     }
 
-    /// <summary>Posts a reply as the channel owner directly (as if the creator answered by hand).</summary>
-    public SandboxComment? AddOwnerReply(string threadId, string text) => Data.AddReply(threadId, ChannelId, OwnerName, text);
+    /// <summary>Posts a reply as the owner of the thread's channel directly (as if the creator answered by hand).</summary>
+    public SandboxComment? AddOwnerReply(string threadId, string text)
+    {
+        var owner = Data.Thread(threadId) is { } thread ? Data.Channel(thread.ChannelId) : null;
+        return owner is null ? null : Data.AddReply(threadId, owner.ChannelId, owner.OwnerName, text);
+    }
 
-    /// <summary>Every reply the channel owner has on any thread, oldest first.</summary>
+    /// <summary>Every reply the first channel's owner has on any thread, oldest first.</summary>
     public IReadOnlyList<SandboxComment> OwnerReplies() => Data.RepliesBy(ChannelId);
+
+    /// <summary>
+    /// Every reply posted by any of the sandbox's channels, oldest first: <see cref="SandboxComment.AuthorChannelId"/> is
+    /// the channel it was posted as, <see cref="SandboxComment.ChannelId"/> the channel of the thread, and
+    /// <see cref="SandboxComment.PostedWith"/> the access token the insert carried.
+    /// </summary>
+    public IReadOnlyList<SandboxComment> ChannelReplies() => Data.RepliesByChannels();
 
     public void SetCommentsDisabled(string videoId, bool disabled)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using ShawBot.Core;
+using ShawBot.Core.Sources;
 using ShawBot.Infrastructure.Discord.Moderation;
 using ShawBot.Infrastructure.Web;
 
@@ -38,10 +39,20 @@ internal static class RunPreflight
         {
             problems.Add($"ShawBot:YouTube:ClientSecretsPath {secrets} does not exist.");
         }
-        else if (!Directory.Exists(c["ShawBot:YouTube:TokenDirectory"] ?? "secrets")
-                 || !Directory.EnumerateFiles(c["ShawBot:YouTube:TokenDirectory"] ?? "secrets").Any())
+        else
         {
-            problems.Add("No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` once.");
+            // Each YouTube channel posts with its own token folder (ShawBot:Channels:N:TokenDirectory), else the global one.
+            var global = c["ShawBot:YouTube:TokenDirectory"] ?? "secrets";
+            var listed = c.BindOptions<SourcesOptions>(SourcesOptions.Section).Channels.Where(e => e.Platform == SourcePlatform.YouTube).ToList();
+            foreach (var (folder, entry) in listed.Count == 0 ? [(global, (SourceEntryOptions?)null)] : listed.Select(e => (string.IsNullOrWhiteSpace(e.TokenDirectory) ? global : e.TokenDirectory.Trim(), (SourceEntryOptions?)e)))
+            {
+                if (!Directory.Exists(folder) || !Directory.EnumerateFiles(folder).Any())
+                {
+                    problems.Add(entry is null || string.IsNullOrWhiteSpace(entry.TokenDirectory)
+                        ? "No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` once."
+                        : $"No YouTube refresh token is stored for channel {entry.ChannelId} in {folder}: run `shawbot auth youtube --client-secrets FILE --token-dir {folder}` signed in as that channel.");
+                }
+            }
         }
 
         if (!c.BindOptions<DiscordModerationOptions>(DiscordModerationOptions.Section).IsConfigured && !c.BindOptions<WebOptions>(WebOptions.Section).Enabled)

@@ -44,8 +44,7 @@ public sealed class SourcesTests
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection().AddLogging().AddShawBotCore(configuration)
-            .AddValidatedOptions<SourcesOptions>(configuration, SourcesOptions.Section).BuildServiceProvider();
+        return new ServiceCollection().AddLogging().AddShawBotCore(configuration).BuildServiceProvider();   // Core binds ShawBot:Channels once
     }
 
     private static IReadOnlyList<SourceEntry> Resolve(ServiceProvider provider) =>
@@ -119,5 +118,80 @@ public sealed class SourcesTests
         Assert.Contains("ShawBot:Channels:1: a channel id of 0", message);
         Assert.Contains("ShawBot:Channels:2:ChannelId is required", message);
         Assert.Contains("the id 'discord' is used by 2 entries", message);
+    }
+
+    [Fact]
+    public void Several_YouTube_channels_are_each_an_entry_and_the_single_channel_setting_names_the_default_one()
+    {
+        using var provider = Build(new()
+        {
+            ["ShawBot:Channel:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:Id"] = "labs",
+            ["ShawBot:Channels:0:ChannelId"] = "UC456",
+            ["ShawBot:Channels:0:TokenDirectory"] = "secrets/labs",
+            ["ShawBot:Channels:0:AdapterPath"] = "adapters-labs",
+            ["ShawBot:Channels:1:Id"] = "main",
+            ["ShawBot:Channels:1:ChannelId"] = "UC123",
+            ["ShawBot:Channels:1:DisplayName"] = "Shaw Talks",
+        });
+        var entries = Resolve(provider);
+        Assert.Equal(
+            [("labs", "YouTube labs", "UC456", "secrets/labs", "adapters-labs", false), ("main", "Shaw Talks", "UC123", (string?)null, (string?)null, true)],
+            entries.Select(e => (e.Id, e.DisplayName, e.YouTubeChannelId, e.TokenDirectory, e.AdapterPath, e.IsDefault)));
+        Assert.Equal("main", SourceDirectory.DefaultYouTube(entries)!.Id);
+
+        // A YouTube comment id does not say its channel: the stored entry id does, and a row from before it is the default channel's.
+        var comment = CommentWith("UgzAbC", "UgzAbC", "vid", null);
+        Assert.Equal("labs", SourceDirectory.For(entries, comment with { SourceId = "labs" })!.Id);
+        Assert.Equal("main", SourceDirectory.For(entries, comment)!.Id);
+        Assert.Null(SourceDirectory.For(entries, comment with { SourceId = "retired" }));   // never another channel's
+    }
+
+    [Fact]
+    public void Bad_channel_lists_fail_naming_the_setting_and_the_value()
+    {
+        using var provider = Build(new()
+        {
+            ["ShawBot:Channel:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:Id"] = "main",
+            ["ShawBot:Channels:0:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:DisplayName"] = "Shaw",
+            ["ShawBot:Channels:1:Id"] = "Main",
+            ["ShawBot:Channels:1:ChannelId"] = "UC123",
+            ["ShawBot:Channels:1:DisplayName"] = "shaw",
+            ["ShawBot:Channels:1:TokenDirectory"] = "secrets/b",
+            ["ShawBot:Channels:2:Id"] = "labs",
+            ["ShawBot:Channels:2:TokenDirectory"] = "secrets/b",
+        });
+        var message = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SourcesOptions>>().Value).Message;
+        Assert.Contains("the id 'main' is used by 2 entries", message);
+        Assert.Contains("ShawBot:Channels:0:ChannelId and ShawBot:Channels:1:ChannelId are all 'UC123'", message);
+        Assert.Contains("ShawBot:Channels:2:ChannelId is required for a YouTube entry", message);
+        Assert.Contains("ShawBot:Channels:0:DisplayName and ShawBot:Channels:1:DisplayName are all 'Shaw'", message);
+        Assert.Contains("ShawBot:Channels:1 and ShawBot:Channels:2 have TokenDirectory 'secrets/b'", message);
+
+        using var shared = Build(new()
+        {
+            ["ShawBot:Channel:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:Id"] = "main",
+            ["ShawBot:Channels:1:ChannelId"] = "UC456",
+            ["ShawBot:Channels:1:Id"] = "labs",
+        });
+        var both = Assert.Throws<OptionsValidationException>(() => shared.GetRequiredService<IOptions<SourcesOptions>>().Value).Message;
+        Assert.Contains("ShawBot:Channels:0 and ShawBot:Channels:1 leave TokenDirectory unset", both);
+
+        using var notListed = Build(new()
+        {
+            ["ShawBot:Channel:ChannelId"] = "UC999",
+            ["ShawBot:Channels:0:ChannelId"] = "UC123",
+            ["ShawBot:Channels:0:Id"] = "main",
+            ["ShawBot:Channels:0:TokenDirectory"] = "secrets/a",
+            ["ShawBot:Channels:1:ChannelId"] = "UC456",
+            ["ShawBot:Channels:1:Id"] = "labs",
+            ["ShawBot:Channels:1:TokenDirectory"] = "secrets/b",
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => Resolve(notListed));
+        Assert.Contains("ShawBot:Channel:ChannelId is 'UC999' but the YouTube entries of ShawBot:Channels name 'UC123', 'UC456'", error.Message);
     }
 }

@@ -122,6 +122,34 @@ public sealed class ChannelVoicesTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_YouTube_channels_draft_each_comment_with_the_adapter_of_the_channel_it_was_read_from()
+    {
+        _h.Model.EnsureLoaded();
+        var main = RegistryWithAdapters("adapters-main", 11);
+        var labs = RegistryWithAdapters("adapters-labs", 29);
+        SourceEntry[] sources =
+        [
+            new("main", SourcePlatform.YouTube, "Shaw Talks", "UCshaw", 0, [], [], main.Root, IsDefault: true),
+            new("labs", SourcePlatform.YouTube, "Shaw Labs", "UClabs", 0, [], [], labs.Root),
+        ];
+        var voices = Voices(sources);
+        var writer = new EngineReplyWriter(_h.Model, NullLogger<EngineReplyWriter>.Instance, null, voices);
+
+        // YouTube ids do not say the channel: the stored entry id does; a row from before it was stored is the default channel's.
+        Assert.Equal("labs", voices.For("UgyLabsComment", "labs").SourceId);
+        Assert.Equal("main", voices.For("UgyOldComment").SourceId);
+        Assert.Null(voices.SourceOf("UgyRetired", "retired"));
+        int[] prompt = PromptIds(_h.Model.Prompt);
+        float[] logitsLabs = Logits(prompt, voices.For("UgyLabsComment", "labs").Adapter), logitsMain = Logits(prompt, voices.For("UgyMainComment", "main").Adapter);
+        Assert.True(MaxAbsDiff(logitsLabs, Logits(prompt, Direct(labs, "v0001"))) <= 1e-5, "labs drafts with another adapter than its own");
+        Assert.True(MaxAbsDiff(logitsMain, Logits(prompt, Direct(main, "v0001"))) <= 1e-5, "main drafts with another adapter than its own");
+        Assert.True(MaxAbsDiff(logitsLabs, logitsMain) > 1e-2, $"the two channels give the same logits (max difference {MaxAbsDiff(logitsLabs, logitsMain)})");
+
+        var draft = await writer.WriteAsync(new ReplyRequest("UgyLabsComment", "what is a LoRA adapter?", "viewer", null, SourceId: "labs"), None);
+        Assert.Equal(_h.Model.Generator.Generate(prompt, _h.Model.DraftSampling(), Direct(labs, "v0001")).TextWithStop.Trim(), draft.Text);
+    }
+
+    [Fact]
     public void Beyond_the_memory_budget_the_least_recently_used_adapter_is_unloaded_and_reloads_the_same()
     {
         _h.Model.EnsureLoaded();

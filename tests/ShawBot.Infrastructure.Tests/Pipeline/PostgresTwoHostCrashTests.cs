@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Domain;
 using ShawBot.Infrastructure.Store;
@@ -51,12 +47,12 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
         var seeded = _sandbox.Seed(seeds.Take(100)).ToList();
         var random = new Random(20261205);
         string[] names = ["host-a", "host-b"];
-        var ports = names.Select(_ => FreePort()).ToArray();
+        var ports = names.Select(_ => WebApiModerator.FreePort()).ToArray();
         var hosts = names.Select((n, i) => Start(n, ports[i], connectionString)).ToArray();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         using var stop = new CancellationTokenSource();
-        var driver = new Driver(http, ports);
+        var driver = new WebApiModerator(http, ports, IsRejected);
         var driving = Task.Run(() => driver.RunAsync(stop.Token));
         try
         {
@@ -137,95 +133,5 @@ public sealed class PostgresTwoHostCrashTests(PostgresServer server, ITestOutput
     private static HashSet<string> RejectedBySeed(IEnumerable<SandboxComment> seeded) => [.. seeded.Where(c => IsRejected(c.Text)).Select(c => c.ThreadId)];
 
     /// <summary>The moderator's rule, read off the comment text as the queue shows it: seed "c{i}: …" is rejected when i % 7 == 0.</summary>
-    private static bool IsRejected(string comment) =>
-        int.Parse(comment[1..comment.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) % RejectEvery == 0;
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private sealed record QueueItem(long DraftId, string CommentId, string Comment);
-
-    /// <summary>
-    /// A moderator at the page's API: reads the queue of one host after the other and decides each draft. A host that
-    /// is down (killed, starting) is skipped for this round. A decision whose answer was lost to a kill is sent again
-    /// to the other host; 409 (already decided) then counts as done: the same comment always gets the same decision.
-    /// </summary>
-    private sealed class Driver(HttpClient http, IReadOnlyList<int> ports)
-    {
-        public HashSet<string> Approved { get; } = [];
-
-        /// <summary>Decisions sent, answered or not: a host killed after committing one never answers it.</summary>
-        public HashSet<string> ApproveSent { get; } = [];
-
-        public HashSet<string> RejectSent { get; } = [];
-
-        public HashSet<string> RejectedDecided { get; } = [];
-
-        /// <summary>Decisions answered 200 by each host, in the order of the ports.</summary>
-        public int[] AcceptedBy { get; } = new int[ports.Count];
-
-        public async Task RunAsync(CancellationToken stop)
-        {
-            for (var round = 0; !stop.IsCancellationRequested; round++)
-            {
-                var port = ports[round % ports.Count];
-                try
-                {
-                    var queue = await http.GetFromJsonAsync<List<QueueItem>>(new Uri($"http://127.0.0.1:{port}/api/queue"), stop) ?? [];
-                    foreach (var item in queue)
-                    {
-                        var reject = IsRejected(item.Comment);
-                        lock (this)
-                        {
-                            lock (this)
-                        {
-                            (reject ? RejectSent : ApproveSent).Add(item.CommentId);
-                        }
-
-                        }
-
-                        lock (this)
-                        {
-                            (reject ? RejectSent : ApproveSent).Add(item.CommentId);
-                        }
-
-                        var body = new StringContent($$"""{"kind":"{{(reject ? "Reject" : "Approve")}}","moderator":"driver"}""", Encoding.UTF8, "application/json");
-                        using var response = await http.PostAsync(new Uri($"http://127.0.0.1:{port}/api/drafts/{item.DraftId}/decision"), body, stop);
-                        if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict)
-                        {
-                            lock (this)
-                            {
-                                (reject ? RejectedDecided : Approved).Add(item.CommentId);
-                                AcceptedBy[round % ports.Count] += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
-                            }
-                        }
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException or IOException && !stop.IsCancellationRequested)
-                {
-                    // The host is down or was killed mid-request: the next round asks the other one. (A connection
-                    // to a host dying under it can surface as a bare SocketException from HttpClient's connect.)
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                try
-                {
-                    await Task.Delay(100, stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private static bool IsRejected(string comment) => WebApiModerator.EveryNthSeed(comment, RejectEvery);
 }

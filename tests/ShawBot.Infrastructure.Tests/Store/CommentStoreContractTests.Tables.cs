@@ -66,4 +66,42 @@ public abstract partial class CommentStoreContractTests
             found.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value));
         Assert.Equal(new[] { "v1", "v2" }, found.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_comment_keeps_the_source_entry_it_was_read_from_through_review_posting_and_curation()
+    {
+        var labs = new Comment("c7", "c7", "vid2", "Labs video", "UCviewer", "viewer", "text 7", T0, T0) { SourceId = "labs" };
+        var old = new Comment("c8", "c8", "vid1", "Video", "UCviewer", "viewer", "text 8", T0.AddMinutes(1), T0.AddMinutes(1));   // a row as stored before the column
+        Assert.True(await Store.AddCommentAsync(labs, CommentState.New, null, None));
+        Assert.True(await Store.AddCommentAsync(old, CommentState.New, null, None));
+        Assert.Equal(labs, (await Store.GetCommentAsync("c7", None))!.Comment);
+        Assert.Null((await Store.GetCommentAsync("c8", None))!.Comment.SourceId);
+
+        Assert.True(await Store.TryBeginDraftingAsync("c7", None));
+        var draft = (await Store.SaveDraftAsync("c7", new ReplyDraft("reply 7", "stub", "v0003", SamplingSettings.Greedy), T0, None))!;
+        Assert.Equal("labs", Assert.Single(await Store.ListUnpublishedReviewsAsync("web", 10, None)).Comment.SourceId);   // the review card's source
+        await Store.RecordDecisionAsync(draft.DraftId, DecisionKind.Approve, Moderator.Auto, "reply 7", T0, None);
+        Assert.Equal("labs", (await Store.ListByStateAsync(CommentState.Approved, 10, None)).Single().Comment.SourceId); // the publisher's channel
+        Assert.NotNull(await Store.TryBeginPostingAsync("c7", None));
+        Assert.True(await Store.MarkPostedAsync("c7", new PublishedReply("r7", "reply 7", T0), None));
+        Assert.Equal("labs", Assert.Single(await Store.ListCuratedExamplesAsync(None)).SourceId);                          // that channel's retrain
+    }
+
+    [Fact]
+    public async Task A_live_adapter_pointer_grows_its_sequence_with_each_promotion_and_every_host_reads_the_same()
+    {
+        var pointers = (ILiveAdapterPointers)Store;
+        var other = (ILiveAdapterPointers)NewStore(owner: "host-b");
+        Assert.Empty(await other.ListLiveAdaptersAsync(None));
+
+        var first = await pointers.PromoteAsync(ILiveAdapterPointers.Global, "v0001", "/adapters/v0001", "host-a", "nightly", T0, None);
+        Assert.Equal(new LiveAdapterPointer("", "v0001", "/adapters/v0001", 1, "host-a", "nightly", T0), first);
+        await pointers.PromoteAsync("labs", "v0004", "/labs/v0004", "host-a", "nightly (labs)", T0.AddMinutes(1), None);
+        var back = await other.PromoteAsync(ILiveAdapterPointers.Global, null, null, "host-b", "rollback", T0.AddMinutes(2), None);
+        Assert.Equal(2, back.Sequence);
+
+        Assert.Equal(
+            [new LiveAdapterPointer("", null, null, 2, "host-b", "rollback", T0.AddMinutes(2)), new LiveAdapterPointer("labs", "v0004", "/labs/v0004", 1, "host-a", "nightly (labs)", T0.AddMinutes(1))],
+            await pointers.ListLiveAdaptersAsync(None));
+    }
 }

@@ -65,11 +65,15 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
     public async Task Migrations_run_once_even_when_two_hosts_start_together()
     {
         var versions = await Task.WhenAll(NewPostgresStore().MigrateAsync(), NewPostgresStore().MigrateAsync());
-        Assert.Equal(new[] { 4, 4 }, versions);
-        Assert.Equal(4, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
-        Assert.Equal(4L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(new[] { 6, 6 }, versions);
+        Assert.Equal(6, await NewPostgresStore().MigrateAsync()); // a third start applies nothing new
+        Assert.Equal(6L, Scalar("SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal("initial schema", Scalar("SELECT name FROM schema_migrations WHERE version = 1;"));
         Assert.Equal("work leases", Scalar("SELECT name FROM schema_migrations WHERE version = 4;"));
+        Assert.Equal("comment source entry", Scalar("SELECT name FROM schema_migrations WHERE version = 5;"));
+        Assert.Equal("live adapter pointers", Scalar("SELECT name FROM schema_migrations WHERE version = 6;"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'comments' AND column_name = 'source_id';"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'live_adapters';"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'reply_parts';"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'draft_flags';"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM information_schema.views WHERE table_name = 'curated_examples';"));

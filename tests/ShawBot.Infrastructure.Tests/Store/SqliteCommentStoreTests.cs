@@ -51,13 +51,16 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
     [Fact]
     public async Task Migrations_run_once_and_the_database_is_in_WAL_mode()
     {
-        const int latest = 4; // 1 initial schema, 2 reply_parts, 3 video catalog and screening, 4 work leases
+        const int latest = 6; // 1 initial schema, 2 reply_parts, 3 video catalog and screening, 4 work leases, 5 comment source entry, 6 live adapter pointers
         Assert.Equal(latest, await ((SqliteCommentStore)Store).MigrateAsync());
         Assert.Equal(latest, await NewSqliteStore().MigrateAsync()); // a second start applies nothing new
         using var connection = Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
         Assert.Equal((long)latest, Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal("work leases", Scalar(connection, "SELECT name FROM schema_migrations WHERE version = 4;"));
+        Assert.Equal("comment source entry", Scalar(connection, "SELECT name FROM schema_migrations WHERE version = 5;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('comments') WHERE name = 'source_id';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'live_adapters';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'reply_parts';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'draft_flags';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));

@@ -45,7 +45,7 @@ public sealed partial class DiscordModerationChannel : IModerationChannel
     /// its card; null with a one-item list (a single channel has nothing to tell apart) or no matching entry.
     /// </summary>
     public string? SourceOf(Comment comment) =>
-        _sources is { Entries.Count: > 1 } s ? s.For(comment.CommentId)?.DisplayName : null;
+        _sources is { Entries.Count: > 1 } s ? s.For(comment)?.DisplayName : null;
 
     public string Name => ChannelName;
 

@@ -59,14 +59,14 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
         ArgumentNullException.ThrowIfNull(comment);
         return await Update("""
             INSERT INTO comments (comment_id, thread_id, video_id, video_title, author_channel_id, author_display_name, text,
-                                  published_at, updated_at, state, state_reason, first_seen_at, state_changed_at)
-            VALUES (@id, @thread, @video, @title, @author, @name, @text, @published, @updated, @state, @reason, @now, @now)
+                                  published_at, updated_at, state, state_reason, first_seen_at, state_changed_at, source_id)
+            VALUES (@id, @thread, @video, @title, @author, @name, @text, @published, @updated, @state, @reason, @now, @now, @source)
             ON CONFLICT DO NOTHING;
             """, cancellationToken,
             ("id", comment.CommentId), ("thread", comment.ThreadId), ("video", comment.VideoId), ("title", comment.VideoTitle),
             ("author", comment.AuthorChannelId), ("name", comment.AuthorDisplayName), ("text", comment.Text),
             ("published", Utc(comment.PublishedAt)), ("updated", Utc(comment.UpdatedAt)), ("state", state.ToString()),
-            ("reason", reason), ("now", Now)).ConfigureAwait(false) == 1;
+            ("reason", reason), ("now", Now), ("source", comment.SourceId)).ConfigureAwait(false) == 1;
     }
 
     public async Task<TrackedComment?> GetCommentAsync(string commentId, CancellationToken cancellationToken) =>
@@ -250,7 +250,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
                 LEFT JOIN review_messages r ON r.comment_id = c.comment_id AND r.channel = @channel
                 WHERE c.state = 'AwaitingReview' AND (r.draft_id IS NULL OR r.draft_id <> c.current_draft_id)
                 ORDER BY c.published_at LIMIT @limit;
-                """, r => new ReviewItem(ReadComment(r).Comment, ReadDraft(r, 15), []), cancellationToken, ("channel", channel), ("limit", limit)),
+                """, r => new ReviewItem(ReadComment(r).Comment, ReadDraft(r, DraftOffset), []), cancellationToken, ("channel", channel), ("limit", limit)),
             cancellationToken);
 
     public Task<IReadOnlyList<PostedReply>> ListPostedRepliesAsync(CancellationToken cancellationToken) =>
@@ -262,12 +262,12 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
     public Task<IReadOnlyList<CuratedExample>> ListCuratedExamplesAsync(CancellationToken cancellationToken) =>
         Read(
             c => Rows(c, """
-                SELECT comment_id, comment_text, video_title, reply, edited, moderator_id, moderator_name, decided_at, posted_at
+                SELECT comment_id, comment_text, video_title, reply, edited, moderator_id, moderator_name, decided_at, posted_at, source_id
                 FROM curated_examples ORDER BY decided_at, comment_id;
                 """,
                 r => new CuratedExample(
                     r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetBoolean(4),
-                    new Moderator(r.GetString(5), r.GetString(6)), Time(r, 7), Time(r, 8)),
+                    new Moderator(r.GetString(5), r.GetString(6)), Time(r, 7), Time(r, 8)) { SourceId = r.IsDBNull(9) ? null : r.GetString(9) },
                 cancellationToken),
             cancellationToken);
 
@@ -334,7 +334,7 @@ public sealed partial class PostgresCommentStore : ICommentStore, IMigratingStor
     private static TrackedComment ReadComment(NpgsqlDataReader r) => new(
         new Comment(
             r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-            Time(r, 7), Time(r, 8)),
+            Time(r, 7), Time(r, 8)) { SourceId = r.IsDBNull(15) ? null : r.GetString(15) },
         Enum.Parse<CommentState>(r.GetString(9)),
         r.IsDBNull(10) ? null : r.GetString(10),
         r.IsDBNull(11) ? null : r.GetInt64(11),

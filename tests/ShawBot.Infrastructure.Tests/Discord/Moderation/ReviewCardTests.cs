@@ -66,5 +66,13 @@ public sealed class ReviewCardTests
         Assert.Equal("YouTube channel", several.SourceOf(youTube));          // the single-channel setting is the list's YouTube entry
         var one = Channel();
         Assert.Null(one.SourceOf(youTube));
+
+        // Two YouTube channels: the comment's recorded entry names its channel on the card (a row from before it: the default channel).
+        var two = Channel(
+            new SourceEntryOptions { Id = "main", ChannelId = "UCshaw", DisplayName = "Shaw Talks", TokenDirectory = "secrets/main" },
+            new SourceEntryOptions { Id = "labs", ChannelId = "UClabs", TokenDirectory = "secrets/labs" });
+        Assert.Equal("YouTube labs", two.SourceOf(youTube with { SourceId = "labs" }));
+        Assert.Equal("Shaw Talks", two.SourceOf(youTube with { SourceId = "main" }));
+        Assert.Equal("Shaw Talks", two.SourceOf(youTube));
     }
 }
