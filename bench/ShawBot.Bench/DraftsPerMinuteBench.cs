@@ -102,6 +102,7 @@ internal static class DraftsPerMinuteBench
             ["ShawBot:YouTube:BaseUri"] = sandbox.BaseUri.ToString(),
             ["ShawBot:YouTube:Auth"] = "none",
             ["ShawBot:Screening:DetectLanguage"] = "false",
+            ["ShawBot:Screening:RulesPath"] = Path.GetFullPath(Path.Combine("prompts", "screening.txt")),
             ["ShawBot:Poller:Interval"] = "00:00:00.200",
             ["ShawBot:Poller:DailyQuotaBudget"] = "1000000",
             ["ShawBot:Drafter:Interval"] = "00:00:00.200",

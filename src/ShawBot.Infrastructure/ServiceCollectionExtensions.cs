@@ -40,12 +40,16 @@ public static class InfrastructureServiceCollectionExtensions
         {
             // The default channel's client: its entry's token folder when the list gives it one.
             var options = sp.GetRequiredService<IOptions<YouTubeOptions>>();
-            var credential = YouTubeChannelFactory.CredentialFor(options.Value, sp.GetRequiredService<SourceCatalog>().DefaultYouTube);
+            var credential = YouTubeChannelCredentials.For(options.Value, sp.GetRequiredService<SourceCatalog>().DefaultYouTube);
             return ActivatorUtilities.CreateInstance<YouTubeClient>(sp, options, credential ?? (object)NoCredential.Instance);
         });
         services.TryAddSingleton<ICommentSource, YouTubeCommentSource>();
         services.TryAddSingleton<IReplyPublisher, YouTubeReplyPublisher>();
-        services.TryAddSingleton<IYouTubeChannelFactory, YouTubeChannelFactory>();
+        services.TryAddSingleton<IYouTubeChannelFactory>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<YouTubeOptions>>();
+            return new YouTubeChannelFactory(options, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), entry => YouTubeChannelCredentials.For(options.Value, entry));
+        });
         services.TryAddSingleton<IVideoSource, YouTubeVideoSource>();
         services.TryAddSingleton<VideoTitleResolver>();
         return services;

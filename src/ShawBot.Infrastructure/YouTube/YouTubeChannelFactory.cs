@@ -2,7 +2,6 @@ using Google.Apis.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Sources;
-using ShawBot.Infrastructure.Auth;
 
 namespace ShawBot.Infrastructure.YouTube;
 
@@ -13,7 +12,9 @@ namespace ShawBot.Infrastructure.YouTube;
 /// OAuth client (ShawBot:YouTube:ClientSecretsPath): one Google Cloud project, hence one daily quota, charged to the
 /// one ledger in the store.
 /// </summary>
-public sealed class YouTubeChannelFactory(IOptions<YouTubeOptions> options, ILoggerFactory loggers) : IYouTubeChannelFactory, IDisposable
+/// <param name="credentialFor">The credential of an entry (the infrastructure's YouTubeChannelCredentials.For).</param>
+public sealed class YouTubeChannelFactory(IOptions<YouTubeOptions> options, ILoggerFactory loggers, Func<SourceEntry, IConfigurableHttpClientInitializer?> credentialFor)
+    : IYouTubeChannelFactory, IDisposable
 {
     private readonly List<YouTubeClient> _clients = [];
 
@@ -25,34 +26,13 @@ public sealed class YouTubeChannelFactory(IOptions<YouTubeOptions> options, ILog
             throw new ArgumentException($"ShawBot:Channels entry '{entry.Id}' is not a YouTube channel with a ChannelId", nameof(entry));
         }
 
-        var client = new YouTubeClient(options, loggers.CreateLogger<YouTubeClient>(), CredentialFor(options.Value, entry));
+        var client = new YouTubeClient(options, loggers.CreateLogger<YouTubeClient>(), credentialFor(entry));
         lock (_clients)
         {
             _clients.Add(client);
         }
 
         return new YouTubeChannel(entry, new YouTubeCommentSource(client, channelId), new YouTubeReplyPublisher(client, channelId));
-    }
-
-    /// <summary>
-    /// The credential of a YouTube entry: with Auth=oauth the refresh token stored in the entry's token folder (else
-    /// ShawBot:YouTube:TokenDirectory); with Auth=none (a loopback sandbox) none. The one place that reads it, for the
-    /// default channel's client and every other one.
-    /// </summary>
-    public static IConfigurableHttpClientInitializer? CredentialFor(YouTubeOptions options, SourceEntry? entry)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Auth != YouTubeOptions.OAuth || options.ClientSecretsPath is not { Length: > 0 } secrets)
-        {
-            return null;
-        }
-
-        var folder = entry?.TokenDirectory ?? options.TokenDirectory;
-        // Reads a local file; no network until the first call refreshes the access token.
-        return YouTubeCredentials.LoadAsync(secrets, folder, CancellationToken.None).GetAwaiter().GetResult()
-            ?? throw new InvalidOperationException(entry?.TokenDirectory is null
-                ? "No YouTube refresh token is stored: run `shawbot auth youtube --client-secrets FILE` first."   // the one-channel setup, as it always said
-                : $"No YouTube refresh token is stored in '{folder}' (ShawBot:Channels entry '{entry.Id}', channel {entry.YouTubeChannelId}): run `shawbot auth youtube --client-secrets FILE --token-dir {folder}` signed in as that channel.");
     }
 
     public void Dispose()
