@@ -80,6 +80,45 @@ public sealed class PostgresCommentStoreTests(PostgresServer server) : CommentSt
     }
 
     [Fact]
+    public async Task A_version_4_database_gains_the_source_column_and_its_comments_belong_to_the_default_channel()
+    {
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            async Task Exec(string sql)
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            await Exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);");
+            foreach (var (version, name, sql) in Migrations.Postgres.Take(4))
+            {
+                await Exec(sql);
+                await Exec($"INSERT INTO schema_migrations VALUES ({version}, '{name}', now());");
+            }
+
+            await Exec("""
+                INSERT INTO comments (comment_id, thread_id, video_id, video_title, author_channel_id, author_display_name, text,
+                                      published_at, updated_at, state, first_seen_at, state_changed_at)
+                VALUES ('old1', 'old1', 'vid', 'A video', 'UCa', 'ann', 'stored before channels were recorded', now(), now(), 'New', now(), now());
+                """);
+        }
+
+        var store = NewPostgresStore();
+        Assert.Equal(6, await store.MigrateAsync());
+        var old = (await store.GetCommentAsync("old1", CancellationToken.None))!.Comment;
+        Assert.Equal(("stored before channels were recorded", (string?)null), (old.Text, old.SourceId));
+        ShawBot.Core.Sources.SourceEntry[] entries =
+        [
+            new("labs", ShawBot.Core.Sources.SourcePlatform.YouTube, "Shaw Labs", "UClabs", 0, [], [], TokenDirectory: "secrets/labs"),
+            new("main", ShawBot.Core.Sources.SourcePlatform.YouTube, "Shaw Talks", "UCmain", 0, [], [], IsDefault: true),
+        ];
+        Assert.Equal("main", ShawBot.Core.Sources.SourceDirectory.For(entries, old)!.Id);
+        Assert.Empty(await store.ListCuratedExamplesAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public void The_postgres_provider_serves_every_role_from_one_postgres_store()
     {
         using var services = Services(new() { ["ShawBot:Store:Provider"] = "postgres", ["ShawBot:Store:ConnectionString"] = _connectionString });

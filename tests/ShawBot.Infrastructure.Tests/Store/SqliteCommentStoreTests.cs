@@ -65,4 +65,45 @@ public sealed class SqliteCommentStoreTests : CommentStoreContractTests, IDispos
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'draft_flags';"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'curated_examples';"));
     }
+
+    [Fact]
+    public async Task A_version_4_database_gains_the_source_column_and_its_comments_belong_to_the_default_channel()
+    {
+        Directory.CreateDirectory(_folder.File("db"));
+        using (var connection = Open())
+        {
+            void Exec(string sql)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                command.ExecuteNonQuery();
+            }
+
+            Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);");
+            foreach (var (version, name, sql) in Migrations.All.Take(4))
+            {
+                Exec(sql);
+                Exec($"INSERT INTO schema_migrations VALUES ({version}, '{name}', '{SqliteDb.Time(DateTimeOffset.UnixEpoch)}');");
+            }
+
+            var at = SqliteDb.Time(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+            Exec($"""
+                INSERT INTO comments (comment_id, thread_id, video_id, video_title, author_channel_id, author_display_name, text,
+                                      published_at, updated_at, state, first_seen_at, state_changed_at)
+                VALUES ('old1', 'old1', 'vid', 'A video', 'UCa', 'ann', 'stored before channels were recorded', '{at}', '{at}', 'New', '{at}', '{at}');
+                """);
+        }
+
+        var store = NewSqliteStore();
+        Assert.Equal(6, await store.MigrateAsync());
+        var old = (await store.GetCommentAsync("old1", CancellationToken.None))!.Comment;
+        Assert.Equal(("stored before channels were recorded", (string?)null), (old.Text, old.SourceId));
+        ShawBot.Core.Sources.SourceEntry[] entries =
+        [
+            new("labs", ShawBot.Core.Sources.SourcePlatform.YouTube, "Shaw Labs", "UClabs", 0, [], [], TokenDirectory: "secrets/labs"),
+            new("main", ShawBot.Core.Sources.SourcePlatform.YouTube, "Shaw Talks", "UCmain", 0, [], [], IsDefault: true),
+        ];
+        Assert.Equal("main", ShawBot.Core.Sources.SourceDirectory.For(entries, old)!.Id);
+        Assert.Empty(await store.ListCuratedExamplesAsync(CancellationToken.None));   // the view, recreated with the column, reads
+    }
 }
