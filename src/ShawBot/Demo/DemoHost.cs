@@ -107,6 +107,9 @@ public sealed partial class DemoHost : IAsyncDisposable
             var store = app.Services.GetRequiredService<SqliteCommentStore>();
             await store.MigrateAsync().ConfigureAwait(false);
             var next = await host.RestoreAsync(store, cancellationToken).ConfigureAwait(false);
+            // The comments that are there at once arrive before the service starts, so the poller's first sweep
+            // (as the host starts) finds them; added after, they waited a whole poll interval.
+            next = host.AddInitialComments(seeds, next);
             var seeded = usesEngine ? SeedAdapterRegistry(app.Services, options) : null;
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -286,6 +289,19 @@ public sealed partial class DemoHost : IAsyncDisposable
         return next;
     }
 
+    /// <summary>Adds the seeds before <see cref="DemoOptions.InitialComments"/> not yet added; returns the next seed's index.</summary>
+    private int AddInitialComments(IReadOnlyList<SeedComment> seeds, int next)
+    {
+        for (; next < Math.Min(Options.InitialComments, seeds.Count); next++)
+        {
+            Sandbox.AddComment(seeds[next]);
+            WriteProgress(next + 1);
+        }
+
+        return next;
+    }
+
+    /// <summary>The rest of the seeds, one every <see cref="DemoOptions.TrickleInterval"/>.</summary>
     private async Task TrickleAsync(IReadOnlyList<SeedComment> seeds, int next, CancellationToken cancellationToken)
     {
         var logger = _app.Services.GetRequiredService<ILogger<DemoHost>>();
@@ -293,11 +309,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         {
             for (var i = next; i < seeds.Count; i++)
             {
-                if (i >= Math.Max(next, Options.InitialComments))
-                {
-                    await Task.Delay(Options.TrickleInterval, cancellationToken).ConfigureAwait(false);
-                }
-
+                await Task.Delay(Options.TrickleInterval, cancellationToken).ConfigureAwait(false);
                 Sandbox.AddComment(seeds[i]);
                 WriteProgress(i + 1);
             }
