@@ -3,7 +3,7 @@
 # comments arriving fast, waits until N drafts are in the review queue (bounded), prints one JSON line
 # per draft {comment, video, flags, draft} and stops the demo. On stderr: seconds from launching the
 # process until the first draft was in the queue (polled every 0.1 s), and until N were.
-# TIMELINE=1 also prints the demo's log on stderr, each line with the seconds since launch (start-up timeline).
+# NO_BUILD=1 skips the build (repeated timings). TIMELINE=1 also prints the demo's log on stderr, each line with the seconds since launch (start-up timeline).
 #
 #   bash tools/demo-drafts.sh [N=20] [MODEL=models/tiny-shawbot]
 #   TIMELINE=1 bash tools/demo-drafts.sh 1
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20}; MODEL=${2:-models/tiny-shawbot}; PORT=${PORT:-5391}
 STATE=$(mktemp -d); LOG="$STATE/demo.log"
-dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null
+[ "${NO_BUILD:-0}" = 1 ] || dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null   # NO_BUILD=1: time the last build again
 T0=$(date +%s.%N); FIRST=""
 # Each log line gets the wall-clock time it arrived (perl: one light process; the log's own stamps are whole seconds).
 dotnet src/ShawBot/bin/Release/net10.0/shawbot.dll demo --model "$MODEL" --port "$PORT" --state "$STATE/s" --interval 0.5 \
