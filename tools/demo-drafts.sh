@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20}; MODEL=${2:-models/tiny-shawbot}; PORT=${PORT:-5391}
-STATE=$(mktemp -d); LOG="$STATE/demo.log"
+STATE=$(mktemp -d); LOG="$STATE/demo.log"; CPU=""
 [ "${NO_BUILD:-0}" = 1 ] || dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null   # NO_BUILD=1: time the last build again
 T0=$(date +%s.%N); FIRST=""
 # Each log line gets the wall-clock time it arrived (perl: one light process; the log's own stamps are whole seconds).
@@ -24,10 +24,14 @@ for _ in $(seq 1 3000); do    # at most ~5 minutes
   sleep 0.1
   # Counted with grep, not python: a python start every 0.1 s would take CPU from the start-up being measured.
   n=$(curl -fsS "http://127.0.0.1:$PORT/api/queue" 2>/dev/null | grep -o '"draftId":' | wc -l || true)
-  if [ "$n" -ge 1 ] && [ -z "$FIRST" ]; then FIRST=$(date +%s.%N); fi
+  if [ "$n" -ge 1 ] && [ -z "$FIRST" ]; then
+    FIRST=$(date +%s.%N)
+    # CPU the process had used by then (user + system, all threads): steadier than wall time on a shared machine.
+    CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$PID/stat" 2>/dev/null || echo "?")
+  fi
   [ "$n" -ge "$N" ] && break
 done
-[ -n "$FIRST" ] && python3 -c "import sys; print(f'first draft {float(sys.argv[2]) - float(sys.argv[1]):.2f} s after launch', file=sys.stderr)" "$T0" "$FIRST"
+[ -n "$FIRST" ] && python3 -c "import sys; print(f'first draft {float(sys.argv[2]) - float(sys.argv[1]):.2f} s after launch (process CPU {sys.argv[3]} s)', file=sys.stderr)" "$T0" "$FIRST" "$CPU"
 if [ "${TIMELINE:-0}" = 1 ]; then
   perl -ne 'BEGIN { $t0 = shift } if (/^(\d+\.\d+) (.*)/) { printf STDERR "%7.3f  %s\n", $1 - $t0, substr($2, 0, 160) }' "$T0" "$LOG"
   [ -n "$FIRST" ] && perl -e 'printf STDERR "%7.3f  (first draft in /api/queue)\n", $ARGV[1] - $ARGV[0]' "$T0" "$FIRST"

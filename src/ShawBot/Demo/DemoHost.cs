@@ -116,7 +116,20 @@ public sealed partial class DemoHost : IAsyncDisposable
             host.PageUri = ServiceHost.PageAddress(app) ?? host.PageUri;
             if (seeded is not null)
             {
-                host._measure = Task.Run(() => MeasureSeededAdapter(app.Services, seeded, host._stop.Token), CancellationToken.None);
+                bool commentsWaiting = next > 0;
+                host._measure = Task.Run(async () =>
+                {
+                    // The evaluation takes the cores for a second or two: after the first draft, which a new user waits for.
+                    if (commentsWaiting)
+                    {
+                        await FirstDraftAsync(store, FirstDraftWait, host._stop.Token).ConfigureAwait(false);
+                    }
+
+                    if (!host._stop.IsCancellationRequested)
+                    {
+                        MeasureSeededAdapter(app.Services, seeded, host._stop.Token);
+                    }
+                }, CancellationToken.None);
             }
 
             host._trickle = host.TrickleAsync(seeds, next, host._stop.Token);
@@ -234,6 +247,32 @@ public sealed partial class DemoHost : IAsyncDisposable
         var version = AdapterImport.AddAndActivate(services.GetRequiredService<LanguageModel>(), live, adapter, SeedExamples(retrain), retrain, "demo",
             "the demo model's own adapter", services.GetService<TimeProvider>());
         return version.Name;
+    }
+
+    /// <summary>How long the seeded adapter's evaluation waits for the first draft before it runs anyway.</summary>
+    private static readonly TimeSpan FirstDraftWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>Completes once a comment has a draft (or was decided past one), or after <paramref name="wait"/>, or on stop.</summary>
+    private static async Task FirstDraftAsync(SqliteCommentStore store, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + wait;
+        try
+        {
+            while (DateTimeOffset.UtcNow < deadline)
+            {
+                var counts = await store.CountByStateAsync(cancellationToken).ConfigureAwait(false);
+                if (counts.Any(c => c.Value > 0 && c.Key is not (CommentState.New or CommentState.Drafting or CommentState.Skipped)))
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: MeasureSeededAdapter sees the token and does nothing.
+        }
     }
 
     private static void MeasureSeededAdapter(IServiceProvider services, string version, CancellationToken cancellationToken)
