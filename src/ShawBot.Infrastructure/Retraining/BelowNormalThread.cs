@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using ShawBot.Engine.Kernels;
@@ -48,49 +47,6 @@ public static partial class BelowNormalThread
             error?.Throw();
             return result;
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// Like <see cref="Run{T}"/>, and whatever <paramref name="work"/> parallelises with Parallel.For/ForEach (which
-    /// schedule on TaskScheduler.Current) also stays on this one low-priority thread. Lingua's detector loads its
-    /// n-gram models in a Parallel.ForEach over the five n-gram sizes: on the thread pool that is both cores at
-    /// normal priority for seconds after a start, beside the first drafts; here it is one core at nice 10.
-    /// </summary>
-    public static Task RunAlone(string name, Action work, bool lowPriority = true)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        return Run(name, () =>
-        {
-            var scheduler = new OneThreadScheduler(Thread.CurrentThread);
-            var task = new Task(work);
-            task.RunSynchronously(scheduler);   // inline on this thread, with TaskScheduler.Current = scheduler
-            task.GetAwaiter().GetResult();      // rethrows work's exception as it was thrown
-            return true;
-        }, lowPriority);
-    }
-
-    /// <summary>
-    /// A scheduler of one thread, its owner, that only ever runs tasks inline. MaximumConcurrencyLevel = 1 makes
-    /// Parallel.For/ForEach run a single replica, which it starts with RunSynchronously: inline, on the owner.
-    /// A task that is queued instead (nothing in the code it serves does that) goes to the thread pool: waiting for
-    /// the owner, which may itself be waiting, could deadlock, and running it at normal priority only costs priority.
-    /// </summary>
-    private sealed class OneThreadScheduler(Thread owner) : TaskScheduler
-    {
-        private readonly ConcurrentQueue<Task> _handedOff = new();
-
-        public override int MaximumConcurrencyLevel => 1;
-
-        protected override void QueueTask(Task task)
-        {
-            _handedOff.Enqueue(task);
-            ThreadPool.UnsafeQueueUserWorkItem(_ => { if (_handedOff.TryDequeue(out var t)) TryExecuteTask(t); }, null);
-        }
-
-        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
-            Thread.CurrentThread == owner && TryExecuteTask(task);
-
-        protected override IEnumerable<Task> GetScheduledTasks() => _handedOff;
     }
 
     private static void LowerNiceOnLinux()

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Core.Ports;
 using ShawBot.Core.Screening;
-using ShawBot.Infrastructure.Retraining;
 
 namespace ShawBot.Infrastructure.Screening;
 
@@ -12,11 +11,9 @@ namespace ShawBot.Infrastructure.Screening;
 /// <see cref="ILanguageDetector"/> with Lingua, built once for <see cref="ScreeningOptions.Languages"/> only. Lingua's
 /// high-accuracy models (n-grams up to five, Brotli-compressed JSON under Lingua/LanguageModels beside the
 /// assembly) are large: measured here, the seven default Latin-script languages take 5–11 s of one core and
-/// ≈ 210 MB to load (Japanese is told by its script). So they load on one background thread at nice 10
-/// (<see cref="BelowNormalThread.RunAlone"/>: Lingua's own Parallel.ForEach over the n-gram sizes stays on it
-/// instead of taking both cores at normal priority), started with the detector, and until then
-/// <see cref="Detect"/> answers null at once: the first drafts after a start are not held up (they carry
-/// <see cref="DraftScreening.LanguageNotChecked"/>, and the drafter checks them once the models are loaded). Low-accuracy mode loads in ≈ 1 s
+/// ≈ 210 MB to load (Japanese is told by its script). So they load on a background thread started with the
+/// detector, and until then <see cref="Detect"/> answers null at once: the first drafts after a start are
+/// not held up (they carry <see cref="DraftScreening.LanguageNotChecked"/>). Low-accuracy mode loads in ≈ 1 s
 /// and 10 MB but gives every short comment a confidence of 1.0, which makes the check useless on comments.
 /// A text counts as detected when the top language's confidence reaches <see cref="ScreeningOptions.MinConfidence"/>.
 /// </summary>
@@ -41,7 +38,8 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
         _minConfidence = options.Value.MinConfidence;
         _detector = LanguageDetectorBuilder.FromLanguages([.. Languages]).Build();
         Loaded = options.Value.DetectLanguage
-            ? WarmUps.GetOrAdd(string.Join(',', Languages.Order()), _ => new Lazy<Task>(() => BelowNormalThread.RunAlone("shawbot-lingua", WarmUp))).Value
+            ? WarmUps.GetOrAdd(string.Join(',', Languages.Order()), _ => new Lazy<Task>(() => Task.Factory.StartNew(
+                WarmUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).Value
             : Task.CompletedTask;
         if (logger is not null)
         {
@@ -60,6 +58,10 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
 
     private void WarmUp()
     {
+        // Drafting goes first where the OS honours this (Windows; Linux ignores it). Not niced on Linux as the retrain
+        // is (BelowNormalThread): Lingua loads the five n-gram sizes in a Parallel.ForEach on the thread pool, and a
+        // pool thread created from a niced thread would keep nice 10 and later serve drafts at low priority.
+        Thread.CurrentThread.Priority = ThreadPriority.BelowNormal;
         foreach (var text in WarmUpTexts)
         {
             _detector.ComputeLanguageConfidenceValues(text);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ShawBot.Infrastructure.Retraining;
 
 namespace ShawBot.Infrastructure.Tests.Retraining;
@@ -34,30 +33,6 @@ public sealed class BelowNormalThreadTests
     {
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => BelowNormalThread.Run<int>("retrain-probe", () => throw new InvalidDataException("bad checkpoint")));
         Assert.Equal("bad checkpoint", e.Message);
-    }
-
-    [Fact]
-    public async Task RunAlone_keeps_the_works_parallel_loops_on_its_one_low_priority_thread()
-    {
-        // As Lingua's model load: a Parallel.ForEach inside the work. Its iterations must not go to normal-priority pool threads.
-        var seen = new ConcurrentQueue<(int Thread, int Nice)>();
-        int worker = 0;
-        await BelowNormalThread.RunAlone("lingua-probe", () =>
-        {
-            worker = Environment.CurrentManagedThreadId;
-            Parallel.ForEach(Enumerable.Range(0, 16), _ =>
-            {
-                seen.Enqueue((Environment.CurrentManagedThreadId, ReadNice()));
-                Thread.SpinWait(50_000);
-            });
-        });
-        Assert.NotEqual(Environment.CurrentManagedThreadId, worker);
-        Assert.Equal(16, seen.Count);
-        Assert.All(seen, s => Assert.Equal(worker, s.Thread));
-        if (OperatingSystem.IsLinux()) Assert.All(seen, s => Assert.Equal(BelowNormalThread.NiceBelowNormal, s.Nice));
-
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => BelowNormalThread.RunAlone("lingua-probe", () => throw new InvalidDataException("no models")));
-        Assert.Equal("no models", e.Message);
     }
 
     /// <summary>Field 19 of /proc/thread-self/stat (the fields after the parenthesised name start at field 3).</summary>
