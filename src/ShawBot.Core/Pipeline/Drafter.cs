@@ -29,8 +29,11 @@ public sealed partial class Drafter : PipelineLoop
     private readonly IScreeningStore? _screeningStore;
     private readonly IVideoCatalog? _videos;
 
-    /// <summary>Drafts shown before the language models had loaded, checked once they have (this process only).</summary>
+    /// <summary>Drafts shown before the language models had loaded, checked once they have (this process's; see <see cref="RecheckLanguagesAsync"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<ReviewItem> _languageUnchecked = new();
+
+    /// <summary>Whether the stored drafts still flagged <see cref="DraftScreening.LanguageNotChecked"/> were looked up (once per process).</summary>
+    private bool _storedUncheckedQueued;
 
     public Drafter(
         ICommentIngest comments,
@@ -186,10 +189,28 @@ public sealed partial class Drafter : PipelineLoop
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Once the language models are loaded: checks the drafts shown without the check, if still under review, and re-shows them.</summary>
+    /// <summary>
+    /// Once the language models are loaded: checks the drafts shown without the check, if still under review, and
+    /// re-shows them. A draft is never left unchecked: it carries <see cref="DraftScreening.LanguageNotChecked"/>
+    /// until this runs, and with a screening store the first pass after loading takes every such draft from the
+    /// store, so one shown by a previous run (stopped before its models loaded) or by another host is checked too.
+    /// </summary>
     private async Task RecheckLanguagesAsync(DrafterOptions options, CancellationToken cancellationToken)
     {
-        while (_screening.LanguageReady && _languageUnchecked.TryDequeue(out var item))
+        if (!_screening.LanguageReady)
+        {
+            return;
+        }
+
+        if (!_storedUncheckedQueued && _screeningStore is not null)
+        {
+            // The store has this process's flagged drafts too (flags are saved before a draft is queued): take them from there, once.
+            _languageUnchecked.Clear();
+            await QueueStoredUncheckedAsync(_screeningStore, options, cancellationToken).ConfigureAwait(false);
+            _storedUncheckedQueued = true;
+        }
+
+        while (_languageUnchecked.TryDequeue(out var item))
         {
             var tracked = await _comments.GetCommentAsync(item.Comment.CommentId, cancellationToken).ConfigureAwait(false);
             if (tracked is not { State: CommentState.AwaitingReview } || tracked.CurrentDraftId != item.Draft.DraftId)
@@ -207,6 +228,24 @@ public sealed partial class Drafter : PipelineLoop
             {
                 await ShowAsync(channel, new ReviewItem(tracked.Comment, item.Draft, flags), cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task QueueStoredUncheckedAsync(IScreeningStore store, DrafterOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var tracked in await _comments.ListByStateAsync(CommentState.AwaitingReview, int.MaxValue, cancellationToken).ConfigureAwait(false))
+        {
+            if (tracked.CurrentDraftId is not { } draftId
+                || await store.GetDraftFlagsAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } flags
+                || !flags.Contains(DraftScreening.LanguageNotChecked)
+                || await _reviews.GetDraftAsync(draftId, cancellationToken).ConfigureAwait(false) is not { } draft)
+            {
+                continue;
+            }
+
+            // The text the draft was written from, as DraftAsync queues it.
+            var text = CommentScreen.Screen(tracked.Comment.Text, options.MaxCommentLength).Text;
+            _languageUnchecked.Enqueue(new ReviewItem(tracked.Comment with { Text = text }, draft, flags));
         }
     }
 

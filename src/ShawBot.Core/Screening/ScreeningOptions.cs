@@ -43,4 +43,12 @@ public sealed class ScreeningOptions
     /// <summary>A language counts as detected only at this confidence or above (0–1); short texts often stay undetected.</summary>
     [Range(0.0, 1.0)]
     public double MinConfidence { get; set; } = 0.6;
+
+    /// <summary>
+    /// How long after the detector is built its models start loading (seconds of CPU on every core, see
+    /// LinguaLanguageDetector): the first drafts after a start have the cores, go out "language not checked",
+    /// and are checked once the models are in.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan LanguageLoadDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -34,6 +34,12 @@ public sealed class RetrainOptions : IValidatableObject
     /// <summary>How late a fire may be before Quartz treats it as missed (then: fire once and proceed).</summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long after the host has started the scheduler starts (its job store check takes ≈ 2 s of CPU,
+    /// which would otherwise compete with the first drafts). A fire due meanwhile fires late, not never.
+    /// </summary>
+    public TimeSpan SchedulerStartDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>JSONL of {"comment", "reply"} trained on beside the curated examples (optional).</summary>
     public string? SeedDataPath { get; set; }
 
@@ -147,6 +153,8 @@ public sealed class RetrainOptions : IValidatableObject
             yield return new ValidationResult($"ShawBot:Retrain training settings: {trainError}", [nameof(Targets)]);
         if (TimeBudget < TimeSpan.Zero)
             yield return new ValidationResult($"ShawBot:Retrain:TimeBudget {TimeBudget} must be ≥ 0 (0 = no budget)", [nameof(TimeBudget)]);
+        if (SchedulerStartDelay < TimeSpan.Zero)
+            yield return new ValidationResult($"ShawBot:Retrain:SchedulerStartDelay {SchedulerStartDelay} must be ≥ 0", [nameof(SchedulerStartDelay)]);
         if (MisfireThreshold <= TimeSpan.Zero)
             yield return new ValidationResult("ShawBot:Retrain:MisfireThreshold must be positive", [nameof(MisfireThreshold)]);
     }

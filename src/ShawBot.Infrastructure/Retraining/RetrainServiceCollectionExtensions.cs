@@ -17,8 +17,8 @@ public static class RetrainServiceCollectionExtensions
     /// nightly and on-demand retraining (options: ShawBot:Retrain): the adapter registry and live adapter
     /// (<see cref="AdaptersServiceCollectionExtensions.AddShawBotAdapters"/>), the runner,
     /// the coordinator as <see cref="IRetrainTrigger"/>, rollback as <see cref="IAdapterAdmin"/>, status
-    /// as <see cref="IStatusProvider"/>, reports to the log and to Discord when configured, and Quartz in
-    /// the host with a persistent job store (SQLite, or clustered on PostgreSQL: <see cref="QuartzJobStore"/>; needs <c>AddShawBotEngine</c> and a store).
+    /// as <see cref="IStatusProvider"/>, reports to the log and to Discord when configured, and Quartz
+    /// (<see cref="RetrainScheduler"/>, started after the host) with a persistent job store (SQLite, or clustered on PostgreSQL: <see cref="QuartzJobStore"/>; needs <c>AddShawBotEngine</c> and a store).
     /// Without: Core's defaults, which say retraining and rollback are unavailable and report queue sizes.
     /// </summary>
     public static IServiceCollection AddShawBotRetraining(this IServiceCollection services, IConfiguration configuration)
@@ -56,8 +56,6 @@ public static class RetrainServiceCollectionExtensions
         services.TryAddSingleton<IAdapterAdmin>(sp => sp.GetRequiredService<LiveAdapter>());
         services.TryAddSingleton<IStatusProvider, RetrainStatusProvider>();
 
-        // The QRTZ_* tables must exist before Quartz's hosted service starts the scheduler.
-        services.AddHostedService<QuartzSchemaMigration>();
         services.AddQuartz(q =>
         {
             // SQLite file, or clustered on the shared PostgreSQL database: see QuartzJobStore.
@@ -69,13 +67,10 @@ public static class RetrainServiceCollectionExtensions
             q.UsePersistentStore(store => QuartzJobStore.Configure(store, storeOptions, options));
             q.AddJob<RetrainJob>(j => j.WithIdentity(RetrainJob.Key).StoreDurably().WithDescription("Retrain the LoRA adapter on curated replies"));
         });
-        // The scheduler starts once the host has started: its job store check must not delay the first draft.
-        services.AddQuartzHostedService(q =>
-        {
-            q.WaitForJobsToComplete = false;
-            q.AwaitApplicationStarted = true;
-        });
-        services.AddHostedService<RetrainScheduleService>();
+        // Not Quartz's hosted service: it creates the scheduler inside the host's start (≈ 2 s before the first
+        // draft). RetrainScheduler creates its tables, trigger and scheduler after the host has started.
+        services.TryAddSingleton<RetrainScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetrainScheduler>());
         services.AddHostedService<CoordinatorShutdown>();
         return services;
     }

@@ -11,9 +11,11 @@ namespace ShawBot.Infrastructure.Screening;
 /// <see cref="ILanguageDetector"/> with Lingua, built once for <see cref="ScreeningOptions.Languages"/> only. Lingua's
 /// high-accuracy models (n-grams up to five, Brotli-compressed JSON under Lingua/LanguageModels beside the
 /// assembly) are large: measured here, the seven default Latin-script languages take 5–11 s of one core and
-/// ≈ 210 MB to load (Japanese is told by its script). So they load on a background thread started with the
-/// detector, and until then <see cref="Detect"/> answers null at once: the first drafts after a start are
-/// not held up (they carry <see cref="DraftScreening.LanguageNotChecked"/>). Low-accuracy mode loads in ≈ 1 s
+/// ≈ 210 MB to load (Japanese is told by its script). So they load in the background, starting
+/// <see cref="ScreeningOptions.LanguageLoadDelay"/> after the detector is built, and until then <see cref="Detect"/>
+/// answers null at once: the first drafts after a start neither wait for nor compete with the load; they carry
+/// <see cref="DraftScreening.LanguageNotChecked"/>, and the drafter checks them (and updates their cards) once the
+/// models are in, from the store, so a restart in between loses no check. Low-accuracy mode loads in ≈ 1 s
 /// and 10 MB but gives every short comment a confidence of 1.0, which makes the check useless on comments.
 /// A text counts as detected when the top language's confidence reaches <see cref="ScreeningOptions.MinConfidence"/>.
 /// </summary>
@@ -38,8 +40,7 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
         _minConfidence = options.Value.MinConfidence;
         _detector = LanguageDetectorBuilder.FromLanguages([.. Languages]).Build();
         Loaded = options.Value.DetectLanguage
-            ? WarmUps.GetOrAdd(string.Join(',', Languages.Order()), _ => new Lazy<Task>(() => Task.Factory.StartNew(
-                WarmUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).Value
+            ? WarmUps.GetOrAdd(string.Join(',', Languages.Order()), _ => new Lazy<Task>(() => LoadAfterAsync(options.Value.LanguageLoadDelay))).Value
             : Task.CompletedTask;
         if (logger is not null)
         {
@@ -56,9 +57,25 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
     /// <summary>Completes when the models are loaded (tests wait on it; the service never does).</summary>
     public Task Loaded { get; }
 
+    /// <summary>
+    /// Starts loading after <paramref name="delay"/> (<see cref="ScreeningOptions.LanguageLoadDelay"/>), so the first
+    /// drafts after a start do not share the cores with it: Lingua loads the five n-gram sizes in a Parallel.ForEach,
+    /// which takes every core for seconds, at normal priority (it cannot be niced from here: a pool thread created
+    /// from a niced thread would keep nice 10 and later serve drafts at low priority).
+    /// </summary>
+    private async Task LoadAfterAsync(TimeSpan delay)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        await Task.Factory.StartNew(WarmUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
     private void WarmUp()
     {
-        Thread.CurrentThread.Priority = ThreadPriority.BelowNormal; // drafting goes first
+        Thread.CurrentThread.Priority = ThreadPriority.BelowNormal; // where the OS honours it (Windows; Linux ignores it)
         foreach (var text in WarmUpTexts)
         {
             _detector.ComputeLanguageConfidenceValues(text);

@@ -350,7 +350,9 @@ public sealed class SandboxGateway
                     await socket.CloseOutputAsync((WebSocketCloseStatus)code, item.Reason, timeout.Token).ConfigureAwait(false);
                     return;
                 }
-                if (socket.State != WebSocketState.Open)
+                // After the client's close frame (CloseReceived) what was already queued still goes out, then the
+                // connection ends: a client reading on after its close gets everything sent before the server saw it.
+                if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
                     return;
                 // Log before sending: the client may react before SendAsync returns.
                 Record(new GatewayLogEntry(_clock.Elapsed, connection.Id, GatewayDirection.Sent, item.Op, item.EventName, item.Sequence, item.Detail));

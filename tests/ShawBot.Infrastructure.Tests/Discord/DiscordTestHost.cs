@@ -50,10 +50,10 @@ internal sealed class DiscordTestHost : IAsyncDisposable
         RandomSeed = 1234,
     };
 
-    public async Task<DiscordGatewayClient> StartGatewayAsync(Func<DiscordGatewayOptions, DiscordGatewayOptions>? configure = null)
+    public async Task<DiscordGatewayClient> StartGatewayAsync(Func<DiscordGatewayOptions, DiscordGatewayOptions>? configure = null, TimeProvider? time = null)
     {
         var options = GatewayOptions(Sandbox);
-        Gateway = new DiscordGatewayClient(Rest, configure?.Invoke(options) ?? options, Loggers.CreateLogger<DiscordGatewayClient>());
+        Gateway = new DiscordGatewayClient(Rest, configure?.Invoke(options) ?? options, Loggers.CreateLogger<DiscordGatewayClient>(), time);
         await Gateway.StartAsync();
         await Gateway.WaitUntilReadyAsync().WaitAsync(TimeSpan.FromSeconds(10));
         return Gateway;
@@ -72,6 +72,33 @@ internal sealed class DiscordTestHost : IAsyncDisposable
             await Gateway.DisposeAsync();
         await Sandbox.DisposeAsync();
         Loggers.Dispose();
+    }
+}
+
+/// <summary>
+/// A clock that stands still: "now" never moves and no timer it makes ever fires. A client on it runs every
+/// path that does not wait for time (a reply to a request) and none that does (a schedule), so a test can tell
+/// the two apart without timing anything.
+/// </summary>
+internal sealed class StoppedClock : TimeProvider
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Now;
+
+    public override long GetTimestamp() => 0;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverTimer();
+
+    private sealed class NeverTimer : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+        public void Dispose()
+        {
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
 

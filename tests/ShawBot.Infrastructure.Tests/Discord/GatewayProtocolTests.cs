@@ -59,14 +59,23 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
     [Fact]
     public async Task Heartbeat_ServerOp1_GetsAnImmediateBeat()
     {
-        await using var host = await DiscordTestHost.StartAsync(output, TimeSpan.FromSeconds(30));
-        await host.StartGatewayAsync(o => o with { FirstHeartbeatJitter = 1.0 });
+        // The client's clock stands still, so its schedule (first beat a whole interval after Hello) never comes
+        // due: a beat that arrives is the answer to op 1 and nothing else, however slow a loaded machine is to
+        // deliver it. (Timing the answer against a wall-clock bound failed under CI load: 771 ms against 500.)
+        var interval = TimeSpan.FromSeconds(30);
+        await using var host = await DiscordTestHost.StartAsync(output, interval);
+        await host.StartGatewayAsync(o => o with { FirstHeartbeatJitter = 1.0 }, new StoppedClock());
         Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 1));
 
         host.Sandbox.Gateway.RequestHeartbeat();
         var request = await host.WaitForLogAsync(e => Sent(e, 1), "op 1 sent");
         var beat = await host.WaitForLogAsync(e => Received(e, 1), "heartbeat after op 1");
-        Assert.InRange((beat.Elapsed - request.Elapsed).TotalMilliseconds, 0, 500); // the next scheduled beat is 30 s away
+        // After the request, and well inside the interval the schedule would have waited (by the sandbox's real clock).
+        Assert.InRange(beat.Elapsed - request.Elapsed, TimeSpan.Zero, interval / 2);
+        Assert.Equal(1, beat.Sequence);                 // the last sequence the client saw: READY
+        // One beat for one request: answering op 1 did not start beating on its own.
+        await Task.Delay(300);
+        Assert.Single(host.Sandbox.Gateway.Log, e => Received(e, 1));
     }
 
     [Fact]
@@ -104,18 +113,56 @@ public sealed class GatewayProtocolTests(ITestOutputHelper output)
         Assert.Equal(before.Id, (await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5))).Id);
 
         host.Sandbox.Gateway.SendReconnect();
-        // Raised after op 7: the client no longer reads connection 1, so this arrives by replay or on the new connection.
+        // Raised after op 7, on connection 1 (still live for the sandbox until the client's close arrives): the client,
+        // leaving, reads on until the sandbox answers its close, so this arrives there (seq 3) or, if it was not
+        // read in time, by replay after the resume (which then asks from seq 2). Either way once.
         var during = host.Sandbox.SlashCommand("shawbot", "retrain", Mod, 42);
         var resume = await host.WaitForLogAsync(e => Received(e, 6), "resume after op 7");
         var after = await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        await host.WaitForLogAsync(e => Sent(e, 0, 2, "RESUMED"), "RESUMED");
 
         Assert.Equal(2, resume.ConnectionId);
         Assert.Equal($"session={session}", resume.Detail);
-        Assert.Equal(2, resume.Sequence); // READY = 1, the first interaction = 2
+        Assert.InRange(resume.Sequence!.Value, 2L, 3L); // READY = 1, the first interaction = 2, `during` = 3
+        var replays = host.Sandbox.Gateway.Log.Count(e => Sent(e, 0, 2, "INTERACTION_CREATE") && e.Detail == "replay");
+        Assert.Equal(resume.Sequence == 2 ? 1 : 0, replays);
         Assert.Equal(during.Id, after.Id);
         Assert.Equal(session, gateway.SessionId);
         Assert.DoesNotContain(host.Sandbox.Gateway.Log, e => Received(e, 2, 2));
         Assert.False(gateway.Interactions.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Leaving_AfterOp7_ReadsWhatWasAlreadySent_SoASessionInvalidatedMeanwhileLosesNothing()
+    {
+        // The soak's lost events, made small: op 7, three interactions, then the session invalidated (op 9 d:false)
+        // before the client's Resume is through. Which connection the interactions go out on depends on how fast the
+        // client reacts to op 7: on connection 1 after op 7 (a cold client; the client leaving it must read on after
+        // its close: no replay can bring them back), or on connection 2 after op 9, where the sandbox still resumes
+        // the session the client has just been told is gone (a warm client; again only reading on after its close
+        // gets them), or, when op 9 finds no connection open, pending until the resumed session. Each arrives once,
+        // never by replay.
+        await using var host = await DiscordTestHost.StartAsync(output);
+        var gateway = await host.StartGatewayAsync();
+        host.Sandbox.Gateway.SendReconnect();
+        var sent = Enumerable.Range(0, 3).Select(_ => host.Sandbox.SlashCommand("shawbot", "status", Mod, 42).Id).ToArray();
+        host.Sandbox.Gateway.SendInvalidSession(resumable: false);
+
+        var got = new List<ulong>();
+        for (int i = 0; i < sent.Length; i++)
+            got.Add((await gateway.Interactions.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Id);
+        Assert.Equal(sent, got);
+
+        // Settled on a session (a new one when op 9 reached a connection; it is a no-op while none is open), then
+        // nothing more: none twice.
+        await DiscordSandbox.WaitUntilAsync(() => gateway.State == GatewayState.Ready && host.Sandbox.Gateway.IsSessionReady, TimeSpan.FromSeconds(10), "ready again");
+        await Task.Delay(300);
+        Assert.False(gateway.Interactions.TryRead(out _));
+        var log = host.Sandbox.Gateway.Log;
+        foreach (var e in log.Where(e => e.Op is not (1 or 11)))
+            output.WriteLine(e.ToString());
+        Assert.Equal(3, log.Count(e => Sent(e, 0, eventName: "INTERACTION_CREATE")));   // each sent once, none replayed
+        Assert.Equal(log.Any(e => Sent(e, 9)) ? 2 : 1, log.Count(e => Received(e, 2)));  // invalidated: identified afresh
     }
 
     [Theory]

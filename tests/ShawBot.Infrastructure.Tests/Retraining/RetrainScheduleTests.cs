@@ -96,6 +96,49 @@ public sealed class RetrainScheduleTests : IDisposable
     }
 
     [Fact]
+    public async Task The_scheduler_starts_after_the_host_and_its_delay_and_still_fires_the_retrain()
+    {
+        var delay = TimeSpan.FromSeconds(1.5);
+        var fireAt = NextWholeSecond(DateTimeOffset.UtcNow.AddSeconds(5));
+        using var host = await StartHostAsync(CronAt(fireAt), delay);
+        var scheduler = host.Services.GetRequiredService<RetrainScheduler>();
+        // The host's start did none of Quartz's work: no job store file yet, the scheduler not started.
+        Assert.False(File.Exists(_folder.File("scheduler.db")));
+        Assert.False(scheduler.Starting.IsCompleted);
+
+        await scheduler.Starting.WaitAsync(TimeSpan.FromSeconds(15));
+        var quartz = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        Assert.Equal(SchedulerStatus.Running, quartz.Status);
+        Assert.Equal(fireAt, (await quartz.GetTrigger(RetrainJob.NightlyTrigger))!.NextFireTimeUtc);
+        await Wait.UntilAsync(() => !_runner.Calls.IsEmpty, TimeSpan.FromSeconds(15), "the scheduled retrain");
+        var call = Assert.Single(_runner.Calls);
+        Assert.Equal("schedule", call.RequestedBy);
+        Assert.InRange(call.At, fireAt.AddMilliseconds(-50), fireAt.AddSeconds(2));
+        await host.StopAsync();
+        Assert.Equal(SchedulerStatus.Shutdown, quartz.Status);
+    }
+
+    [Fact]
+    public async Task A_host_stopped_during_the_start_delay_still_stores_its_trigger()
+    {
+        using (var host = await StartHostAsync("0 0 3 * * ?", TimeSpan.FromMinutes(10)))
+        {
+            Assert.False(File.Exists(_folder.File("scheduler.db")));
+            await host.StopAsync();                       // well within the delay
+        }
+
+        using var db = new SqliteConnection($"Data Source={_folder.File("scheduler.db")}");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT CRON_EXPRESSION, TIME_ZONE_ID FROM QRTZ_CRON_TRIGGERS WHERE TRIGGER_NAME = 'retrain-nightly';";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(("0 0 3 * * ?", Zone), (reader.GetString(0), reader.GetString(1)));
+        Assert.False(reader.Read());
+        Assert.Empty(_runner.Calls);
+    }
+
+    [Fact]
     public async Task A_trigger_while_a_run_is_going_is_refused_and_says_so()
     {
         _runner.Gate = new TaskCompletionSource();
@@ -130,7 +173,7 @@ public sealed class RetrainScheduleTests : IDisposable
         return string.Create(CultureInfo.InvariantCulture, $"{local.Second} {local.Minute} {local.Hour} * * ?");
     }
 
-    private async Task<IHost> StartHostAsync(string cron)
+    private async Task<IHost> StartHostAsync(string cron, TimeSpan? schedulerStartDelay = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -141,6 +184,7 @@ public sealed class RetrainScheduleTests : IDisposable
             ["ShawBot:Adapters:Path"] = _folder.File("adapters"),
             ["ShawBot:Retrain:SchedulerDatabasePath"] = _folder.File("scheduler.db"),
             ["ShawBot:Retrain:MisfireThreshold"] = "00:00:01",
+            ["ShawBot:Retrain:SchedulerStartDelay"] = (schedulerStartDelay ?? TimeSpan.Zero).ToString("c", CultureInfo.InvariantCulture),
         });
         builder.Logging.ClearProviders();
         builder.Services.AddShawBotRetraining(builder.Configuration);

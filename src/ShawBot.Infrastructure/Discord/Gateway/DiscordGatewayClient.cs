@@ -223,8 +223,10 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
         await connection.ConnectAsync(WithQuery(url), ct).ConfigureAwait(false);
         _current = connection;
         Task<bool>? heartbeat = null;
+        Task<Outcome>? receive = null;
         Task? handshakeTask = null;
         Outcome? outcome = null;
+        bool drained = false;
         try
         {
             var hello = await ReceiveHelloAsync(connection, ct).ConfigureAwait(false);
@@ -236,7 +238,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             heartbeat = connection.HeartbeatLoopAsync(interval, _options.FirstHeartbeatJitter ?? _random.NextDouble(), () => Sequence, ct);
 
             // Read from the start: ACKs and op 1 must be seen even while Identify waits for a send slot.
-            var receive = ReceiveLoopAsync(connection, ct);
+            receive = ReceiveLoopAsync(connection, ct);
             handshakeTask = SendHandshakeAsync(connection, resuming, ct);
             var first = await Task.WhenAny(receive, heartbeat).ConfigureAwait(false);
             if (first == heartbeat)
@@ -244,8 +246,12 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                 // Heartbeat loop only returns on a missing ACK (or throws on a failed send).
                 _ = await heartbeat.ConfigureAwait(false);
                 outcome = new Outcome(Next.Resume, TimeSpan.Zero, Failed: false);
-                await connectionCts.CancelAsync().ConfigureAwait(false);
-                try { await receive.ConfigureAwait(false); } catch (Exception) { /* the socket was torn down on purpose */ }
+                // A zombie may still be delivering: close, and let the receive loop read on until the server's close
+                // (or the drain timeout), as every other way of leaving a connection does (see LeaveAsync).
+                _current = null;
+                await connection.CloseOutputAsync(GatewayConnection.ResumeCloseCode, "reconnecting").ConfigureAwait(false);
+                try { await receive.WaitAsync(_options.CloseDrainTimeout, _time, stop).ConfigureAwait(false); } catch (Exception) { /* dropped, timed out or stopping */ }
+                drained = true;
                 return outcome.Value;
             }
             outcome = await receive.ConfigureAwait(false);
@@ -264,10 +270,34 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             {
                 try { await handshakeTask.ConfigureAwait(false); } catch (Exception) { /* a failed send also ends the receive loop */ }
             }
-            int code = stop.IsCancellationRequested ? 1000 : GatewayConnection.ResumeCloseCode;
-            if (outcome is { Next: Next.Identify })
-                code = 1000;
-            await connection.CloseAsync(code, stop.IsCancellationRequested ? "shutting down" : "reconnecting").ConfigureAwait(false);
+            if (receive is not null)
+            {
+                try { await receive.ConfigureAwait(false); } catch (Exception) { /* cancelled with the connection */ }
+            }
+            if (!drained)
+                await LeaveAsync(connection, outcome, stop).ConfigureAwait(false);
+            connection.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Closes a connection we are leaving (1000 when the session is over: stopping, or identifying afresh; else
+    /// 4900, which keeps it resumable) and reads what the server sent before it saw our close. Events in that gap
+    /// would otherwise depend on a Resume replay, and a session invalidated meanwhile (op 9 d:false) never
+    /// replays: they would be lost. Each frame read goes through the same sequence and dedupe checks.
+    /// </summary>
+    private async Task LeaveAsync(GatewayConnection connection, Outcome? outcome, CancellationToken stop)
+    {
+        bool stopping = stop.IsCancellationRequested;
+        int code = stopping || outcome is { Next: Next.Identify } ? 1000 : GatewayConnection.ResumeCloseCode;
+        await connection.CloseOutputAsync(code, stopping ? "shutting down" : "reconnecting").ConfigureAwait(false);
+        if (!stopping && outcome is not null)
+        {
+            await connection.DrainAsync(frame =>
+            {
+                if (frame.Op == GatewayOpCode.Dispatch)
+                    OnDispatch(frame, leaving: true);
+            }, _options.CloseDrainTimeout, stop).ConfigureAwait(false);
         }
     }
 
@@ -328,7 +358,7 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
             switch (frame.Op)
             {
                 case GatewayOpCode.Dispatch:
-                    OnDispatch(frame);
+                    OnDispatch(frame, leaving: false);
                     break;
                 case GatewayOpCode.Heartbeat:
                     connection.RequestHeartbeat();
@@ -370,7 +400,8 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
         };
     }
 
-    private void OnDispatch(GatewayFrame frame)
+    /// <param name="leaving">Read after our close (<see cref="LeaveAsync"/>): delivered, but READY/RESUMED no longer make the client ready.</param>
+    private void OnDispatch(GatewayFrame frame, bool leaving)
     {
         if (frame.Sequence is { } s)
         {
@@ -393,12 +424,14 @@ public sealed class DiscordGatewayClient : IAsyncDisposable
                     UserId = uid;
                 _logger.LogInformation("Gateway ready: session {SessionId}", _sessionId);
                 PublishMessageEvent(new GatewayMessageEvent(GatewayMessageKind.SessionStarted, null));
-                SetReady();
+                if (!leaving)
+                    SetReady();
                 break;
             case "RESUMED":
                 _logger.LogInformation("Gateway resumed session {SessionId} at seq {Sequence}", _sessionId, Sequence);
                 PublishMessageEvent(new GatewayMessageEvent(GatewayMessageKind.SessionStarted, null, Resumed: true));
-                SetReady();
+                if (!leaving)
+                    SetReady();
                 break;
             case "MESSAGE_CREATE":
                 try

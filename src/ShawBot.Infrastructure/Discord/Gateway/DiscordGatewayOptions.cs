@@ -22,6 +22,12 @@ public sealed record DiscordGatewayOptions
 
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Leaving a connection (reconnect, resume, identify afresh), how long the client reads on after its close frame
+    /// for what the server sent before it saw it (the server's close or a dropped connection ends this sooner).
+    /// </summary>
+    public TimeSpan CloseDrainTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long to wait for Hello after the socket opens.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(20);
 

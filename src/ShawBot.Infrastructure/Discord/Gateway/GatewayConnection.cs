@@ -157,8 +157,15 @@ internal sealed class GatewayConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes the closing handshake, or aborts when the peer does not answer in time.</summary>
+    /// <summary>Sends our close frame and drops the connection.</summary>
     public async Task CloseAsync(int code, string reason)
+    {
+        await CloseOutputAsync(code, reason).ConfigureAwait(false);
+        Abort();
+    }
+
+    /// <summary>Sends our close frame (bounded: a peer that does not take it in time gets the socket aborted).</summary>
+    public async Task CloseOutputAsync(int code, string reason)
     {
         try
         {
@@ -179,12 +186,35 @@ internal sealed class GatewayConnection : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             _logger.LogDebug(ex, "Close handshake failed; aborting the socket");
+            Abort();
         }
-        finally
+    }
+
+    /// <summary>
+    /// After our close frame: reads what the server sent before it saw that frame, until its close, a dropped
+    /// connection or <paramref name="timeout"/>, handing each frame to <paramref name="onFrame"/>. Without this,
+    /// events the server sent in that gap are only recoverable by a Resume replay, which a session invalidated
+    /// meanwhile never gives.
+    /// </summary>
+    public async Task DrainAsync(Action<GatewayFrame> onFrame, TimeSpan timeout, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
         {
-            if (_socket.State is not WebSocketState.Closed)
-                _socket.Abort();
+            while (_socket.State == WebSocketState.CloseSent && await ReceiveAsync(limit.Token).ConfigureAwait(false) is { } frame)
+                onFrame(frame);
         }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or JsonException)
+        {
+            // Dropped, or the server took too long to answer our close: what it sent meanwhile is for a Resume to replay.
+        }
+    }
+
+    public void Abort()
+    {
+        if (_socket.State is not WebSocketState.Closed)
+            _socket.Abort();
     }
 
     public ValueTask DisposeAsync()
