@@ -35,10 +35,11 @@ internal static unsafe class Int8GemvBench
             ["exact"] = () => Next().Forward(x, m, cols, y, rows, false),
             ["quantize-x"] = () => xq.Quantize(x, m, cols, cols),
         };
-        foreach (var path in new[] { MatMul4BitInt8.Path.Vbmi, MatMul4BitInt8.Path.Avx2, MatMul4BitInt8.Path.Scalar })
+        foreach (var path in new[] { MatMul4BitInt8.Path.Vbmi, MatMul4BitInt8.Path.Avx2, MatMul4BitInt8.Path.Scalar, MatMul4BitInt8.Path.Gemm })
         {
             try { MatMul4BitInt8.Select(path); } catch (PlatformNotSupportedException) { continue; }
             if (path == MatMul4BitInt8.Path.Scalar && (long)m * rows * cols > 1L << 28) continue;
+            if (path == MatMul4BitInt8.Path.Gemm && m < MatMul4BitInt8Gemm.MinRows) continue;
             runs[path.ToString()] = () =>
             {
                 xq.Quantize(x, m, cols, cols);

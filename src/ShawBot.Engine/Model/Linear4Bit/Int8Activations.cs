@@ -18,9 +18,14 @@ namespace ShawBot.Engine.Model;
 ///   SignIndex 16 where q &lt; 0 else 0       ORed into the nibble: VPERMB then picks −code (see MatMul4BitInt8)
 ///   Signed    q                           the AVX2 kernel's VPSIGNB operand and the scalar reference
 /// and Scale [m, Cols/64] = dx_b / 127 (the /127 undoes the weights' int8 codebook, code·127).
+/// With m ≥ <see cref="MatMul4BitInt8Gemm.MinRows"/> on a VNNI CPU also the GEMM layout, rows padded to
+/// <see cref="GemmRows"/> (a multiple of 16; padding u8 128, scale 0, so it adds exactly nothing):
+///   GemmU8    [GemmRows/8][Cols/4][8][4]  q + 128 as u8; 4 consecutive values of 8 rows per 32 bytes
+///             (VPDPBUSD's operand), each 64-block's values in the order [2k for k &lt; 32 | 2k + 1]
+///   GemmScale [GemmRows/8][Cols/64][8]    Scale for the 8 rows of a group, per block
+/// </summary>
 /// Quantized once per input row and read by every matrix that takes that input (q/k/v, gate/up).
 /// Buffers grow on demand and are then reused; one instance per session (not thread-safe).
-/// </summary>
 public sealed unsafe class Int8Activations : IDisposable
 {
     public const int Block = 64;
@@ -28,6 +33,9 @@ public sealed unsafe class Int8Activations : IDisposable
     private sbyte* _signed;
     private float* _scale;
     private long _capacity;     // values per plane
+    private byte* _gemmU8;
+    private float* _gemmScale;
+    private long _gemmCapacity; // values in the GEMM plane
 
     public int Rows { get; private set; }
     public int Cols { get; private set; }
@@ -36,6 +44,14 @@ public sealed unsafe class Int8Activations : IDisposable
     internal byte* SignIndex => _signIndex;
     internal sbyte* Signed => _signed;
     internal float* Scale => _scale;
+    internal byte* GemmU8 => _gemmU8;
+    internal float* GemmScale => _gemmScale;
+
+    /// <summary>Whether the last <see cref="Quantize"/> also wrote the GEMM layout.</summary>
+    public bool HasGemmLayout { get; private set; }
+
+    /// <summary>Rows in the GEMM layout: <see cref="Rows"/> rounded up to 16.</summary>
+    public int GemmRows { get; private set; }
 
     /// <summary>Whether rows of this length can be quantized (and the int8 kernels run them): whole 64-blocks.</summary>
     public static bool Supports(int cols) => cols > 0 && cols % Block == 0;
@@ -56,9 +72,42 @@ public sealed unsafe class Int8Activations : IDisposable
         MatMul.CheckShapes(x.Length, m, ldx, cols, (long)m * cols, cols, cols);
         Ensure((long)m * cols);
         Rows = m; Cols = cols;
+        HasGemmLayout = m >= MatMul4BitInt8Gemm.MinRows && MatMul4BitInt8Gemm.IsSupported;
+        GemmRows = HasGemmLayout ? (m + 15) & ~15 : 0;
+        if (HasGemmLayout) EnsureGemm((long)GemmRows * cols);
         fixed (float* px = x)
             for (int i = 0; i < m; i++)
+            {
                 QuantizeRow(px + (long)i * ldx, cols, (long)i * cols);
+                if (HasGemmLayout) GemmRow(i, cols);
+            }
+        for (int i = m; i < GemmRows; i++) GemmPadRow(i, cols);
+    }
+
+    /// <summary>Row i of the kernel-order planes into the GEMM layout (q + 128 = q ^ 0x80 as a byte).</summary>
+    private void GemmRow(int i, int cols)
+    {
+        int blocks = cols / Block;
+        sbyte* q = _signed + (long)i * cols;
+        byte* group = _gemmU8 + (long)(i >> 3) * cols * 8 + (i & 7) * 4;
+        float* gs = _gemmScale + (long)(i >> 3) * blocks * 8 + (i & 7);
+        for (int b = 0; b < blocks; b++)
+        {
+            (int hi, int lo) = Offsets(b, cols);
+            uint* dst = (uint*)(group + (long)b * Block * 8);
+            for (int k = 0; k < 8; k++) dst[k * 8] = *(uint*)(q + hi + 4 * k) ^ 0x80808080u;
+            for (int k = 0; k < 8; k++) dst[(8 + k) * 8] = *(uint*)(q + lo + 4 * k) ^ 0x80808080u;
+            gs[b * 8] = _scale[(long)i * blocks + b];
+        }
+    }
+
+    private void GemmPadRow(int i, int cols)
+    {
+        int blocks = cols / Block;
+        byte* group = _gemmU8 + (long)(i >> 3) * cols * 8 + (i & 7) * 4;
+        float* gs = _gemmScale + (long)(i >> 3) * blocks * 8 + (i & 7);
+        for (int w = 0; w < cols / 4; w++) *(uint*)(group + (long)w * 32) = 0x80808080u;
+        for (int b = 0; b < blocks; b++) gs[b * 8] = 0f;
     }
 
     private void QuantizeRow(float* x, int cols, long offset)
@@ -142,8 +191,25 @@ public sealed unsafe class Int8Activations : IDisposable
         _capacity = values;
     }
 
+    private void EnsureGemm(long values)
+    {
+        if (values <= _gemmCapacity) return;
+        FreeGemm();
+        _gemmU8 = (byte*)NativeMemory.AlignedAlloc((nuint)values, 64);
+        _gemmScale = (float*)NativeMemory.AlignedAlloc((nuint)(values / Block) * sizeof(float), 64);
+        _gemmCapacity = values;
+    }
+
+    private void FreeGemm()
+    {
+        if (_gemmU8 != null) NativeMemory.AlignedFree(_gemmU8);
+        if (_gemmScale != null) NativeMemory.AlignedFree(_gemmScale);
+        _gemmU8 = null; _gemmScale = null; _gemmCapacity = 0;
+    }
+
     private void Free()
     {
+        FreeGemm();
         if (_abs != null) NativeMemory.AlignedFree(_abs);
         if (_signIndex != null) NativeMemory.AlignedFree(_signIndex);
         if (_signed != null) NativeMemory.AlignedFree(_signed);

@@ -36,13 +36,14 @@ internal unsafe struct Weights4BitInt8
 ///         FMA with [s_A ×8 | s_B ×8] scales both. Four rows share each activation load.
 ///   Avx2  llama.cpp's sign trick on 256 bits: VPSHUFB on T (16 entries per lane) → W, VPMADDUBSW(|W|, sign(q, W)).
 ///   Scalar the reference (<see cref="MatMul4BitInt8Reference"/>).
-/// m ≥ 2 (prefill) runs the same row kernels over blocks of 64 activation rows per 4-row weight tile
+/// m ≥ <see cref="MatMul4BitInt8Gemm.MinRows"/> on a VNNI CPU runs <see cref="MatMul4BitInt8Gemm"/> (Gemm:
+/// weights decoded once per 64 activation rows); otherwise m ≥ 2 runs the same row kernels over blocks of 64 activation rows per 4-row weight tile
 /// (the tile stays in L1/L2 while the activations stream from L2). Rows are split over the workers
 /// in fixed ranges, so results do not depend on thread timing.
 /// </summary>
 internal static unsafe class MatMul4BitInt8
 {
-    internal enum Path { Auto, Vbmi, Avx2, Scalar }
+    internal enum Path { Auto, Vbmi, Avx2, Scalar, Gemm }
 
     private const int MBlock = 64;
     private const int PrefetchAhead = 512;
@@ -61,6 +62,7 @@ internal static unsafe class MatMul4BitInt8
     {
         Path.Auto => Avx512Vbmi.IsSupported && Avx512BW.IsSupported && MatMul.UseAvx512 ? Path.Vbmi : MatMul.UseAvx2 ? Path.Avx2 : Path.Scalar,
         Path.Vbmi when !(Avx512Vbmi.IsSupported && Avx512BW.IsSupported) => throw new PlatformNotSupportedException("the Vbmi int8 kernel needs AVX-512 VBMI and BW"),
+        Path.Gemm when !MatMul4BitInt8Gemm.IsSupported => throw new PlatformNotSupportedException("the int8 GEMM needs AVX-VNNI, AVX2 and FMA"),
         Path.Avx2 when !Avx2.IsSupported || !Fma.IsSupported => throw new PlatformNotSupportedException("the Avx2 int8 kernel needs AVX2 and FMA"),
         _ => asked,
     };
@@ -70,6 +72,11 @@ internal static unsafe class MatMul4BitInt8
     {
         if (x.Cols != w.Cols) throw new ArgumentException($"activations have {x.Cols} columns, the weight {w.Cols}", nameof(x));
         if (x.Rows == 0) return;
+        if (path == Path.Gemm || (path == Path.Auto && x.HasGemmLayout))
+        {
+            MatMul4BitInt8Gemm.Forward(w, x, y, ldy, accumulate);
+            return;
+        }
         var args = new Args { W = w, X = x, Y = y, Ldy = ldy, Accumulate = accumulate, Path = Select(path) };
         args.Parts = (long)x.Rows * w.Rows * w.Cols < 1 << 16 ? 1 : Math.Min(WorkerPool.Concurrency, Math.Max(1, w.Rows / 4));
         WorkerPool.Run(args.Parts, &Part, Unsafe.AsPointer(ref args));
