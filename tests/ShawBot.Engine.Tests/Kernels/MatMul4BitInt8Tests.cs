@@ -21,9 +21,9 @@ public sealed unsafe class MatMul4BitInt8Tests
     {
         // The GEMM is checked above only where it runs: say so rather than pass silently on an older CPU.
         using var xq = new Int8Activations();
-        xq.Quantize(new float[16 * 64], 16, 64, 64);
+        xq.Quantize(new float[9 * 64], 9, 64, 64);
         Assert.Equal(MatMul4BitInt8Gemm.IsSupported, xq.HasGemmLayout);
-        Assert.Equal(MatMul4BitInt8Gemm.IsSupported ? 16 : 0, xq.GemmRows);
+        Assert.Equal(MatMul4BitInt8Gemm.IsSupported ? 16 : 0, xq.GemmRows);   // 9 rows → two groups of 8
     }
 
     private static float[] Random(int n, int seed, float scale = 1f)
@@ -39,7 +39,7 @@ public sealed unsafe class MatMul4BitInt8Tests
         var d = new TheoryData<int, int, int, QuantType4Bit, bool>();
         // (rows, cols, m): rows not a multiple of 4 (tail rows), one 128-step, m across the 64-row blocks, and
         // rows ending in a lone 64-block (64, 192, 320: the golden models' widths).
-        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3], [9, 64, 2], [45, 192, 5], [130, 320, 1], [70, 128, 16], [301, 1024, 33], [130, 320, 8], [45, 192, 21]];
+        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3], [9, 64, 2], [45, 192, 5], [130, 320, 1], [70, 128, 16], [301, 1024, 33], [130, 320, 8], [45, 192, 21], [70, 128, 32], [66, 256, 97]];
         foreach (var type in new[] { QuantType4Bit.Nf4, QuantType4Bit.Fp4 })
             foreach (bool dq in new[] { false, true })
                 foreach (int[] s in shapes) d.Add(s[0], s[1], s[2], type, dq);

@@ -19,7 +19,7 @@ namespace ShawBot.Engine.Model;
 ///   Signed    q                           the AVX2 kernel's VPSIGNB operand and the scalar reference
 /// and Scale [m, Cols/64] = dx_b / 127 (the /127 undoes the weights' int8 codebook, code·127).
 /// With m ≥ <see cref="MatMul4BitInt8Gemm.MinRows"/> on a VNNI CPU also the GEMM layout, rows padded to
-/// <see cref="GemmRows"/> (a multiple of 16; padding u8 128, scale 0, so it adds exactly nothing):
+/// <see cref="GemmRows"/> (a multiple of 8) plus 8 (padding u8 128, scale 0, so it adds exactly nothing):
 ///   GemmU8    [GemmRows/8][Cols/4][8][4]  q + 128 as u8; 4 consecutive values of 8 rows per 32 bytes
 ///             (VPDPBUSD's operand), each 64-block's values in the order [2k for k &lt; 32 | 2k + 1]
 ///   GemmScale [GemmRows/8][Cols/64][8]    Scale for the 8 rows of a group, per block
@@ -50,7 +50,7 @@ public sealed unsafe class Int8Activations : IDisposable
     /// <summary>Whether the last <see cref="Quantize"/> also wrote the GEMM layout.</summary>
     public bool HasGemmLayout { get; private set; }
 
-    /// <summary>Rows in the GEMM layout: <see cref="Rows"/> rounded up to 16.</summary>
+    /// <summary>Rows in the GEMM layout: <see cref="Rows"/> rounded up to 8 (the buffer holds 8 more padding rows).</summary>
     public int GemmRows { get; private set; }
 
     /// <summary>Whether rows of this length can be quantized (and the int8 kernels run them): whole 64-blocks.</summary>
@@ -73,15 +73,16 @@ public sealed unsafe class Int8Activations : IDisposable
         Ensure((long)m * cols);
         Rows = m; Cols = cols;
         HasGemmLayout = m >= MatMul4BitInt8Gemm.MinRows && MatMul4BitInt8Gemm.IsSupported;
-        GemmRows = HasGemmLayout ? (m + 15) & ~15 : 0;
-        if (HasGemmLayout) EnsureGemm((long)GemmRows * cols);
+        GemmRows = HasGemmLayout ? (m + 7) & ~7 : 0;
+        // One more group of 8 padding rows: a 16-row tile that starts 8 rows before the end reads it.
+        if (HasGemmLayout) EnsureGemm((long)(GemmRows + 8) * cols);
         fixed (float* px = x)
             for (int i = 0; i < m; i++)
             {
                 QuantizeRow(px + (long)i * ldx, cols, (long)i * cols);
                 if (HasGemmLayout) GemmRow(i, cols);
             }
-        for (int i = m; i < GemmRows; i++) GemmPadRow(i, cols);
+        if (HasGemmLayout) for (int i = m; i < GemmRows + 8; i++) GemmPadRow(i, cols);
     }
 
     /// <summary>Row i of the kernel-order planes into the GEMM layout (q + 128 = q ^ 0x80 as a byte).</summary>

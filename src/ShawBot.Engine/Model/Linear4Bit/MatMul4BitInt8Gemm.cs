@@ -25,7 +25,7 @@ internal static unsafe class MatMul4BitInt8Gemm
     /// <summary>Fewer activation rows than this run the row kernels (decode, short prompts).</summary>
     public const int MinRows = 8;
     private const int NR = 4;          // weight rows per panel
-    private const int MBlock = 64;     // activation rows per panel decode (16 per micro-tile)
+    private const int MBlock = 96;     // activation rows per panel decode (24 per micro-tile, 16 for the rest)
 
     public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
@@ -66,7 +66,10 @@ internal static unsafe class MatMul4BitInt8Gemm
             {
                 int r = pn * NR, rows = Math.Min(NR, a.W.Rows - r);
                 DecodePanel(a.W, r, rows, wd, negSum, ws);
-                for (int i = i0; i < i1; i += 16)
+                int i = i0;
+                for (; i + 24 <= i1; i += 24)
+                    Tile24(x, i, Math.Min(24, x.Rows - i), cols, blocks, wd, negSum, ws, a.Y + (long)i * a.Ldy + r, a.Ldy, rows, a.Accumulate);
+                for (; i < i1; i += 16)
                     Tile(x, i, Math.Min(16, x.Rows - i), cols, blocks, wd, negSum, ws, a.Y + (long)i * a.Ldy + r, a.Ldy, rows, a.Accumulate);
             }
         }
@@ -148,6 +151,62 @@ internal static unsafe class MatMul4BitInt8Gemm
         float* t = stackalloc float[8 * 8];
         f00.Store(t); f01.Store(t + 8); f02.Store(t + 16); f03.Store(t + 24);
         f10.Store(t + 32); f11.Store(t + 40); f12.Store(t + 48); f13.Store(t + 56);
+        for (int v = 0; v < valid; v++)
+        {
+            float* yr = y + (long)v * ldy;
+            float* tv = t + (v >> 3) * 32 + (v & 7);
+            for (int j = 0; j < rows; j++) yr[j] = accumulate ? yr[j] + tv[j * 8] : tv[j * 8];
+        }
+    }
+
+    /// <summary>
+    /// 24 activation rows (three groups of 8) × the panel's 4 weight rows: 12 int32 and 12 fp32 accumulators
+    /// stay in registers (the JIT encodes VPDPBUSD with EVEX and uses ymm16–31), 12 VPDPBUSD per 3 loads and
+    /// 4 broadcasts. Rows ≥ valid are padding and not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Tile24(Int8Activations x, int i, int valid, int cols, int blocks, sbyte* wd, int* negSum, float* ws,
+        float* y, int ldy, int rows, bool accumulate)
+    {
+        long groupBytes = (long)cols * 8;
+        byte* a0 = x.GemmU8 + (long)(i >> 3) * groupBytes;
+        float* xs0 = x.GemmScale + (long)(i >> 3) * blocks * 8;
+        int xsStride = blocks * 8;
+        // fp32 sums in memory (L1): in registers they push the int32 accumulators into ymm16–31, which the JIT then
+        // copies through ymm0–15 around every VPDPBUSD.
+        float* t = stackalloc float[12 * 8];
+        new Span<float>(t, 12 * 8).Clear();
+        for (int b = 0; b < blocks; b++)
+        {
+            int* ns = negSum + b;
+            var i00 = Vector256.Create(ns[0]); var i01 = Vector256.Create(ns[blocks]); var i02 = Vector256.Create(ns[2 * blocks]); var i03 = Vector256.Create(ns[3 * blocks]);
+            var i10 = Vector256.Create(ns[0]); var i11 = Vector256.Create(ns[blocks]); var i12 = Vector256.Create(ns[2 * blocks]); var i13 = Vector256.Create(ns[3 * blocks]);
+            var i20 = Vector256.Create(ns[0]); var i21 = Vector256.Create(ns[blocks]); var i22 = Vector256.Create(ns[2 * blocks]); var i23 = Vector256.Create(ns[3 * blocks]);
+            byte* pa = a0 + ((long)b << 9);
+            sbyte* pw = wd + (b << 6);
+            for (int k = 0; k < 16; k++, pa += 32, pw += 4)
+            {
+                var va0 = Vector256.Load(pa); var va1 = Vector256.Load(pa + groupBytes); var va2 = Vector256.Load(pa + 2 * groupBytes);
+                var wb = Vector256.Create(*(int*)pw).AsSByte();
+                i00 = AvxVnni.MultiplyWideningAndAdd(i00, va0, wb); i10 = AvxVnni.MultiplyWideningAndAdd(i10, va1, wb); i20 = AvxVnni.MultiplyWideningAndAdd(i20, va2, wb);
+                wb = Vector256.Create(*(int*)(pw + cols)).AsSByte();
+                i01 = AvxVnni.MultiplyWideningAndAdd(i01, va0, wb); i11 = AvxVnni.MultiplyWideningAndAdd(i11, va1, wb); i21 = AvxVnni.MultiplyWideningAndAdd(i21, va2, wb);
+                wb = Vector256.Create(*(int*)(pw + 2 * cols)).AsSByte();
+                i02 = AvxVnni.MultiplyWideningAndAdd(i02, va0, wb); i12 = AvxVnni.MultiplyWideningAndAdd(i12, va1, wb); i22 = AvxVnni.MultiplyWideningAndAdd(i22, va2, wb);
+                wb = Vector256.Create(*(int*)(pw + 3 * cols)).AsSByte();
+                i03 = AvxVnni.MultiplyWideningAndAdd(i03, va0, wb); i13 = AvxVnni.MultiplyWideningAndAdd(i13, va1, wb); i23 = AvxVnni.MultiplyWideningAndAdd(i23, va2, wb);
+            }
+            float* xb = xs0 + b * 8;
+            var s0 = Vector256.Load(xb); var s1 = Vector256.Load(xb + xsStride); var s2 = Vector256.Load(xb + 2 * xsStride);
+            var c = Vector256.Create(ws[b]);
+            Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * c, Vector256.Load(t + 0)).Store(t + 0); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * c, Vector256.Load(t + 32)).Store(t + 32); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i20), s2 * c, Vector256.Load(t + 64)).Store(t + 64);
+            c = Vector256.Create(ws[blocks + b]);
+            Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * c, Vector256.Load(t + 8)).Store(t + 8); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * c, Vector256.Load(t + 40)).Store(t + 40); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i21), s2 * c, Vector256.Load(t + 72)).Store(t + 72);
+            c = Vector256.Create(ws[2 * blocks + b]);
+            Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * c, Vector256.Load(t + 16)).Store(t + 16); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * c, Vector256.Load(t + 48)).Store(t + 48); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i22), s2 * c, Vector256.Load(t + 80)).Store(t + 80);
+            c = Vector256.Create(ws[3 * blocks + b]);
+            Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * c, Vector256.Load(t + 24)).Store(t + 24); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * c, Vector256.Load(t + 56)).Store(t + 56); Fma.MultiplyAdd(Avx.ConvertToVector256Single(i23), s2 * c, Vector256.Load(t + 88)).Store(t + 88);
+        }
         for (int v = 0; v < valid; v++)
         {
             float* yr = y + (long)v * ldy;
