@@ -16,6 +16,14 @@ public static class CrossEntropy
     {
         int n = targets.Length;
         if (logits.Length < (long)n * v) throw new ArgumentException($"logits must hold [{n}, {v}]", nameof(logits));
+        int count = Count(targets, v);
+        float k = count == 0 ? 0f : gradScale / count;
+        return (AccumulateRows(logits, targets, v, dlogits, k, 0), count);
+    }
+
+    /// <summary>Rows that carry a loss (target ≠ <see cref="IgnoreIndex"/>); throws for a target outside [0, v).</summary>
+    public static int Count(ReadOnlySpan<int> targets, int v)
+    {
         int count = 0;
         foreach (int t in targets)
         {
@@ -23,8 +31,20 @@ public static class CrossEntropy
             if ((uint)t >= (uint)v) throw new ArgumentOutOfRangeException(nameof(targets), t, $"label outside the vocabulary [0, {v})");
             count++;
         }
-        double sum = 0;
-        float k = count == 0 ? 0f : gradScale / count;
+        return count;
+    }
+
+    /// <summary>
+    /// sum + Σ over the rows of (logsumexp(row) − row[target]), rows in order, so that a caller
+    /// feeding the rows in chunks gets the sum <see cref="Forward"/> gets in one call. When dlogits
+    /// is not empty (it may alias logits): dlogits = (softmax − onehot) · k, with k = gradScale / count
+    /// over the whole batch; zero on ignored rows. Targets must have passed <see cref="Count"/>.
+    /// </summary>
+    public static double AccumulateRows(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int v, Span<float> dlogits, float k, double sum)
+    {
+        int n = targets.Length;
+        if (logits.Length < (long)n * v) throw new ArgumentException($"logits must hold [{n}, {v}]", nameof(logits));
+        if (!dlogits.IsEmpty && dlogits.Length < (long)n * v) throw new ArgumentException($"dlogits must hold [{n}, {v}]", nameof(dlogits));
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = logits.Slice(i * v, v);
@@ -49,7 +69,7 @@ public static class CrossEntropy
                 e[t] -= k;
             }
         }
-        return (sum, count);
+        return sum;
     }
 
     [ThreadStatic] private static float[]? t_row;

@@ -14,15 +14,18 @@ public static class SwiGlu
     }
 
     /// <summary>
-    /// du = dm ⊙ silu(g); dg = dm ⊙ u ⊙ σ(g)(1 + g(1 − σ(g))). Overwrites dg and du.
+    /// du = dm ⊙ silu(g); dg = dm ⊙ u ⊙ σ(g)(1 + g(1 − σ(g))). Overwrites dg and du, which may be
+    /// the very spans of gate and up (or dm): element i is read whole before it is written.
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dm, ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> dgate, Span<float> dup)
     {
-        for (int i = 0; i < gate.Length; i++)
+        int n = gate.Length;
+        if (up.Length != n || dm.Length != n || dgate.Length < n || dup.Length < n) throw new ArgumentException("dm, gate, up, dgate and dup must have equal lengths");
+        for (int i = 0; i < n; i++)
         {
-            float g = gate[i], s = 1f / (1f + MathF.Exp(-g));
-            dup[i] = dm[i] * g * s;
-            dgate[i] = dm[i] * up[i] * s * (1f + g * (1f - s));
+            float g = gate[i], u = up[i], d = dm[i], s = 1f / (1f + MathF.Exp(-g));
+            dup[i] = d * g * s;
+            dgate[i] = d * u * s * (1f + g * (1f - s));
         }
     }
 }

@@ -148,7 +148,7 @@ public sealed class LoraAdapter : ILoraDelta
         float[] g = EnsureGradients();
         int r = Config.Rank, inF = mod.In;
         bool drop = Training && Config.Dropout > 0;
-        Span<float> scratch = Scratch(2 * m * r + (drop ? 2 * m * inF : 0));
+        Span<float> scratch = Scratch(2 * m * r + (drop ? m * inF : 0));
         Span<float> t = scratch[..(m * r)], dt = scratch.Slice(m * r, m * r);
         ReadOnlySpan<float> xd = x;
         int ldxd = ldx;
@@ -168,7 +168,8 @@ public sealed class LoraAdapter : ILoraDelta
             Gemm.Multiply(m, inF, r, dt, r, false, A(mod), inF, false, dx, lddx, true);
         else
         {
-            Span<float> tmp = scratch.Slice(2 * m * r + m * inF, m * inF);
+            // drop(x) has been read for the last time (dA above): its buffer takes dt A.
+            Span<float> tmp = scratch.Slice(2 * m * r, m * inF);
             Gemm.Multiply(m, inF, r, dt, r, false, A(mod), inF, false, tmp, inF, false);
             ApplyMask(tmp, m, mod);
             for (int i = 0; i < m; i++)

@@ -36,10 +36,14 @@ public sealed partial class TrainingGraph
     private readonly int[] _segStart, _segLen;
     private readonly float[] _qCat, _kCat, _vCat, _oCat, _doCat, _dqCat, _dkCat, _dvCat;   // (maxT, qd) / (maxT, kvd)
 
-    /// <summary>Example s's attention probabilities [NH, L, L], L = P + Sₛ, packed one example after another.</summary>
+    /// <summary>
+    /// Example s's attention probabilities [NH, L, L], L = P + Sₛ, packed one example after another; with
+    /// checkpointing, one example's at a time (the backward recomputes them per example, see AttentionBackward).
+    /// </summary>
     private Span<float> Probs(LayerActs a, int s)
     {
         int nh = _c.NumHeads, t = _prefix + _segLen[s];
+        if (Checkpointing) return a.Probs.AsSpan(0, nh * t * t);
         long off = 0;
         for (int i = 0; i < s; i++) off += (long)nh * (_prefix + _segLen[i]) * (_prefix + _segLen[i]);
         return a.Probs.AsSpan(checked((int)off), nh * t * t);
@@ -76,7 +80,12 @@ public sealed partial class TrainingGraph
         }
     }
 
-    /// <summary>_datt → _dq (overwritten), _dk and _dv (overwritten; prefix rows summed over examples).</summary>
+    /// <summary>
+    /// _datt → _dq (overwritten), _dk and _dv (overwritten; prefix rows summed over examples). With checkpointing
+    /// each example's probabilities are recomputed here, from the same q, k, v by the same kernel (so bit for bit
+    /// the forward's), into the one example's buffer: one more attention forward per layer instead of holding
+    /// B · NH · T² values.
+    /// </summary>
     private void AttentionBackward(LayerActs a, int n)
     {
         int qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, p = _prefix;
@@ -87,12 +96,16 @@ public sealed partial class TrainingGraph
             var probs = Probs(a, s);
             if (p == 0)
             {
+                if (Checkpointing)
+                    Attention.Forward(a.Q.AsSpan(start * qd, len * qd), a.K.AsSpan(start * kvd, len * kvd), a.V.AsSpan(start * kvd, len * kvd),
+                        _oCat, probs, ShapeFor(len));
                 AttentionGrad.Backward(a.Q.AsSpan(start * qd, len * qd), a.K.AsSpan(start * kvd, len * kvd), a.V.AsSpan(start * kvd, len * kvd),
                     probs, _datt.AsSpan(start * qd, len * qd),
                     _dq.AsSpan(start * qd, len * qd), _dk.AsSpan(start * kvd, len * kvd), _dv.AsSpan(start * kvd, len * kvd), ShapeFor(len));
                 continue;
             }
             Gather(a.Q, qd, s, _qCat); Gather(a.K, kvd, s, _kCat); Gather(a.V, kvd, s, _vCat);
+            if (Checkpointing) Attention.Forward(_qCat, _kCat, _vCat, _oCat, probs, ShapeFor(t));
             // dO = [dO_P if s = 0 else 0; dOₛ]: the prefix's own output gradient enters once.
             if (s == 0) _datt.AsSpan(0, p * qd).CopyTo(_doCat);
             else Array.Clear(_doCat, 0, p * qd);

@@ -8,60 +8,95 @@ namespace ShawBot.Engine.Training;
 /// Forward and hand-written backward of the decoder over a batch of B sequences of T tokens
 /// (rows n = b·T + t), accumulating d loss / d θ into the LoRA adapter's gradient buffer (and,
 /// in full mode, into <see cref="FullGradients"/>). The backward calls each kernel's Backward in
-/// reverse order of the forward. With checkpointing, only each layer's input is kept and the
-/// layer is recomputed just before its backward; otherwise every layer keeps its activations.
-/// All buffers are allocated here, once, for the largest batch.
+/// reverse order of the forward. All buffers are allocated here, once, for the largest batch.
+///
+/// Memory. The MLP runs by row chunks of <see cref="MlpRows"/> (it is row-wise), and its backward
+/// recomputes gate, up (and m) from h2 chunk by chunk, so no [N, I] buffer exists. The head and the
+/// loss run over the rows that carry a target only, <see cref="HeadRows"/> at a time, so no [N, V]
+/// buffer exists (TrainingGraph.Head.cs). Without checkpointing every layer keeps its attention
+/// activations. With checkpointing only one layer's activations exist and layer inputs are kept
+/// for every <see cref="SegmentLayers"/>-th layer: the backward of a segment first recomputes the
+/// inputs of its other layers from its checkpoint, then, layer by layer from the top, recomputes
+/// the layer's attention and backpropagates through it. Every recomputation runs the same kernels
+/// on the same inputs, so it reproduces the forward's values bit for bit.
 /// </summary>
 public sealed partial class TrainingGraph
 {
     private sealed class LayerActs
     {
-        public float[] H1 = [], Rstd1 = [], Q = [], K = [], V = [], Probs = [], Att = [], XMid = [], H2 = [], Rstd2 = [], Gate = [], Up = [], M = [];
+        public float[] H1 = [], Rstd1 = [], Q = [], K = [], V = [], Probs = [], Att = [], XMid = [], H2 = [], Rstd2 = [];
     }
+
+    /// <summary>
+    /// Rows per MLP chunk. The 4-bit matmuls dequantize each weight panel once per call, so a
+    /// chunk must be tall enough to amortise that (≈ 2.5 % at 128 rows); the four (MlpRows, I)
+    /// buffers cost 28 MB for a 7B model's I = 14336.
+    /// </summary>
+    public const int MlpRows = 128;
 
     private readonly LlamaModel _model;
     private readonly LoraAdapter? _lora;
     private readonly ModelConfig _c;
     private readonly int _maxN, _maxT, _maxB;
     private readonly LayerActs[] _acts;
-    private readonly float[][] _xs;          // (L + 1) × (N, C): input of each layer, then the last output
-    private readonly float[] _hF, _rstdF;    // (N, C), (N)
-    private readonly float[] _logits;        // (N, V), reused for dlogits
+    // (L + 1) × (N, C): input of each layer, then the last output. With segments of k layers,
+    // entry j is a view: input of layer j·k kept (j % k = 0), else one of k − 1 buffers that the
+    // segment being worked on shares.
+    private readonly float[][] _xs;
     private readonly int[] _targets, _positions;
-    private readonly float[] _dx, _dh, _dq, _dk, _dv, _datt, _dgate, _dup, _dm, _normScratch, _xScratch;
+    private readonly float[] _dx, _dh, _dq, _dk, _dv, _datt, _normScratch;
+    private readonly float[] _gate, _up, _m, _dm;   // (MlpRows, I): one row chunk of the MLP, dgate/dup in place of gate/up
 
     public bool Checkpointing { get; }
+    /// <summary>Layers per checkpoint segment: 1 keeps every layer's input (and is the only value without checkpointing).</summary>
+    public int SegmentLayers { get; }
     /// <summary>Full mode: weight gradients of the base (else null and the base is frozen).</summary>
     public FullGradients? FullGradients { get; }
 
     /// <param name="maxRows">Rows of the largest batch when smaller than maxBatch · maxSeq (shared-prefix batches are:
     /// P + Σ Sₑ rows); every row buffer is sized by it.</param>
-    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null, int maxRows = 0)
+    /// <param name="segmentLayers">With checkpointing: layers per segment; 0 picks ⌈√L⌉, which keeps about 2√L layer
+    /// inputs instead of L + 1 at the price of recomputing about one more forward pass.</param>
+    public TrainingGraph(LlamaModel model, LoraAdapter? lora, int maxBatch, int maxSeq, bool checkpointing, FullGradients? full = null, int maxRows = 0,
+        int segmentLayers = 0)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         if (lora == null && full == null) throw new ArgumentException("nothing to train: give a LoRA adapter or full-mode gradients");
         _lora = lora; FullGradients = full; Checkpointing = checkpointing;
         _c = model.Config;
         if (maxBatch <= 0 || maxSeq <= 0 || maxRows < 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), $"batch {maxBatch}, sequence {maxSeq} and rows {maxRows} must be positive");
+        int layers = _c.NumLayers;
+        if (segmentLayers < 0 || segmentLayers > Math.Max(layers, 1) || (!checkpointing && segmentLayers > 1))
+            throw new ArgumentOutOfRangeException(nameof(segmentLayers), segmentLayers, $"segments of 0 (automatic) to {layers} layers, and 1 without checkpointing");
+        SegmentLayers = !checkpointing ? 1 : segmentLayers > 0 ? segmentLayers : Math.Max(1, (int)Math.Ceiling(Math.Sqrt(layers)));
         _maxT = maxSeq; _maxB = maxBatch;
         _maxN = maxRows > 0 ? Math.Min(maxRows, maxBatch * maxSeq) : maxBatch * maxSeq;
         int n = _maxN, c = _c.HiddenSize, qd = _c.NumHeads * _c.HeadDim, kvd = _c.NumKvHeads * _c.HeadDim, inter = _c.IntermediateSize;
-        _acts = new LayerActs[checkpointing ? 1 : _c.NumLayers];
+        // Checkpointing recomputes each example's probabilities right before its attention backward: one example's [NH, T, T].
+        long probs = (long)(checkpointing ? 1 : maxBatch) * _c.NumHeads * maxSeq * maxSeq;
+        _acts = new LayerActs[checkpointing ? 1 : layers];
         for (int i = 0; i < _acts.Length; i++)
             _acts[i] = new LayerActs
             {
                 H1 = new float[n * c], Rstd1 = new float[n], Q = new float[n * qd], K = new float[n * kvd], V = new float[n * kvd],
-                Probs = new float[(long)maxBatch * _c.NumHeads * maxSeq * maxSeq], Att = new float[n * qd], XMid = new float[n * c],
-                H2 = new float[n * c], Rstd2 = new float[n], Gate = new float[n * inter], Up = new float[n * inter], M = new float[n * inter],
+                Probs = new float[probs], Att = new float[n * qd], XMid = new float[n * c], H2 = new float[n * c], Rstd2 = new float[n],
             };
-        _xs = new float[_c.NumLayers + 1][];
-        for (int i = 0; i <= _c.NumLayers; i++) _xs[i] = new float[n * c];
-        _hF = new float[n * c]; _rstdF = new float[n];
-        _logits = new float[(long)n * _c.VocabSize];
+        int k = SegmentLayers;
+        var kept = new float[layers / k + 1][];
+        var shared = new float[k - 1][];
+        _xs = new float[layers + 1][];
+        for (int j = 0; j <= layers; j++)
+            _xs[j] = j % k == 0 ? kept[j / k] ??= new float[n * c] : shared[j % k - 1] ??= new float[n * c];
         _targets = new int[n]; _positions = new int[n];
         _dx = new float[n * c]; _dh = new float[n * c]; _dq = new float[n * qd]; _dk = new float[n * kvd]; _dv = new float[n * kvd];
-        _datt = new float[n * qd]; _dgate = new float[n * inter]; _dup = new float[n * inter]; _dm = new float[n * inter];
-        _normScratch = new float[Math.Max(c, 1)]; _xScratch = new float[n * c];
+        _datt = new float[n * qd];
+        int mlp = Math.Min(MlpRows, n) * inter;
+        _gate = new float[mlp]; _up = new float[mlp]; _m = new float[mlp]; _dm = new float[mlp];
+        _normScratch = new float[Math.Max(c, 1)];
+        int headRows = Math.Min(HeadRows, n);
+        _logits = new float[(long)headRows * _c.VocabSize];
+        _headX = new float[headRows * c]; _headH = new float[headRows * c]; _headDh = new float[headRows * c]; _headDx = new float[headRows * c];
+        _headRstd = new float[headRows]; _headTargets = new int[headRows]; _lossRows = new int[n];
         _segStart = new int[maxBatch]; _segLen = new int[maxBatch];
         _qCat = new float[maxSeq * qd]; _oCat = new float[maxSeq * qd]; _dqCat = new float[maxSeq * qd]; _doCat = new float[maxSeq * qd];
         _kCat = new float[maxSeq * kvd]; _vCat = new float[maxSeq * kvd]; _dkCat = new float[maxSeq * kvd]; _dvCat = new float[maxSeq * kvd];
@@ -117,7 +152,7 @@ public sealed partial class TrainingGraph
     /// </summary>
     private (double Sum, int Count) RunRows(ReadOnlySpan<int> tokens, int n, bool backward, float gradScale)
     {
-        int c = _c.HiddenSize, v = _c.VocabSize, p = _prefix, m = n - p;
+        int v = _c.VocabSize, p = _prefix, layers = _c.NumLayers;
         for (int i = 0; i < n; i++)
             if ((uint)tokens[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id outside [0, {v})");
         for (int i = 0; i < p; i++) _positions[i] = i;
@@ -125,28 +160,36 @@ public sealed partial class TrainingGraph
             for (int j = 0; j < _segLen[s]; j++) _positions[_segStart[s] + j] = p + j;
 
         _model.Embeddings.Lookup(tokens[..n], _xs[0]);
-        for (int l = 0; l < _c.NumLayers; l++)
-            LayerForward(l, _acts[Checkpointing ? 0 : l], _xs[l], _xs[l + 1], n);
-        float eps = (float)_c.RmsNormEps;
-        var xLast = _xs[_c.NumLayers].AsSpan(p * c, m * c);
-        RmsNorm.Forward(xLast, _model.FinalNorm, _hF, _rstdF, m, c, eps);
-        _model.LmHead.Forward(_hF, m, c, _logits, v, false);
-        var (sum, count) = CrossEntropy.Forward(_logits.AsSpan(0, m * v), _targets.AsSpan(p, m), v, backward ? _logits : default, gradScale);
+        for (int l = 0; l < layers; l++)
+            LayerForward(l, Acts(l), _xs[l], _xs[l + 1], n);
+        var (sum, count) = Head(n, backward, gradScale);   // on exit _dx = d loss / d (last output)
         if (!backward || count == 0) return (sum, count);
 
-        // Head: dhF = dlogits · W_lm; dx = RMSNorm'(dhF) on loss rows, 0 on the prefix (it has no logits).
-        _model.LmHead.BackwardInput(_logits, m, v, _dh, c, false);
-        FullGradients?.AccumulateHead(_logits, _hF, m);
-        Array.Clear(_dx, 0, n * c);
-        RmsNorm.Backward(_dh, xLast, _model.FinalNorm, _rstdF, _dx.AsSpan(p * c), FullGradients is { } fgF ? fgF.FinalNorm : default, _normScratch, m, c);
-        for (int l = _c.NumLayers - 1; l >= 0; l--)
+        int k = SegmentLayers;
+        for (int s = (layers - 1) / k * k; s >= 0; s -= k)
         {
-            var acts = _acts[Checkpointing ? 0 : l];
-            if (Checkpointing) LayerForward(l, acts, _xs[l], _xScratch, n);
-            LayerBackward(l, acts, _xs[l], n);
+            int end = Math.Min(s + k, layers);
+            // Inputs of the segment's other layers, from its checkpoint (with k = 1 there are none).
+            for (int l = s; l + 1 < end; l++) LayerForward(l, _acts[0], _xs[l], _xs[l + 1], n);
+            for (int l = end - 1; l >= s; l--)
+            {
+                var acts = Acts(l);
+                if (Checkpointing) LayerForward(l, acts, _xs[l], null, n);
+                LayerBackward(l, acts, _xs[l], n);
+            }
         }
-        FullGradients?.AccumulateEmbedding(tokens, _dx, n, c);
+        FullGradients?.AccumulateEmbedding(tokens, _dx, n, _c.HiddenSize);
         return (sum, count);
+    }
+
+    private LayerActs Acts(int l) => _acts[Checkpointing ? 0 : l];
+
+    /// <summary>Rows [Start, Start + Rows) of chunk i of <paramref name="chunks"/> over n rows: equal shares, so no chunk of one row
+    /// (a matmul of one row takes the GEMV path, whose sums run in another order) unless n is 1.</summary>
+    private static (int Start, int Rows) Chunk(int n, int chunks, int i)
+    {
+        int r0 = (int)((long)n * i / chunks), r1 = (int)((long)n * (i + 1) / chunks);
+        return (r0, r1 - r0);
     }
 
     private void Linear(int l, Projection p, ReadOnlySpan<float> x, int n, Span<float> y, bool accumulate)
@@ -165,7 +208,11 @@ public sealed partial class TrainingGraph
         FullGradients?.AccumulateLinear(l, p, dy, x, n);
     }
 
-    private void LayerForward(int l, LayerActs a, float[] xIn, float[] xOut, int n)
+    /// <summary>
+    /// The layer's forward; xOut = null (the recomputation before its backward) stops after h2:
+    /// the MLP's intermediates are recomputed in <see cref="LayerBackward"/>, chunk by chunk.
+    /// </summary>
+    private void LayerForward(int l, LayerActs a, float[] xIn, float[]? xOut, int n)
     {
         var w = _model.Layers[l];
         int c = _c.HiddenSize, hs = _c.HeadDim, nh = _c.NumHeads, nkv = _c.NumKvHeads;
@@ -182,11 +229,18 @@ public sealed partial class TrainingGraph
         xIn.AsSpan(0, n * c).CopyTo(a.XMid);
         Linear(l, Projection.O, a.Att, n, a.XMid, true);
         RmsNorm.Forward(a.XMid.AsSpan(0, n * c), w.PostAttentionNorm, a.H2, a.Rstd2, n, c, eps);
-        Linear(l, Projection.Gate, a.H2, n, a.Gate, false);
-        Linear(l, Projection.Up, a.H2, n, a.Up, false);
-        SwiGlu.Forward(a.Gate.AsSpan(0, n * inter), a.Up.AsSpan(0, n * inter), a.M);
+        if (xOut == null) return;
         a.XMid.AsSpan(0, n * c).CopyTo(xOut);
-        Linear(l, Projection.Down, a.M, n, xOut, true);
+        int chunks = (n + MlpRows - 1) / MlpRows;
+        for (int i = 0; i < chunks; i++)
+        {
+            var (r0, rows) = Chunk(n, chunks, i);
+            var h2 = a.H2.AsSpan(r0 * c, rows * c);
+            Linear(l, Projection.Gate, h2, rows, _gate, false);
+            Linear(l, Projection.Up, h2, rows, _up, false);
+            SwiGlu.Forward(_gate.AsSpan(0, rows * inter), _up.AsSpan(0, rows * inter), _m);
+            Linear(l, Projection.Down, _m, rows, xOut.AsSpan(r0 * c, rows * c), true);
+        }
     }
 
     /// <summary>_dx holds d loss / d (layer output) on entry and d loss / d (layer input) on exit.</summary>
@@ -198,11 +252,24 @@ public sealed partial class TrainingGraph
         ReadOnlySpan<int> pos = _positions.AsSpan(0, n);
         var fg = FullGradients;
 
-        // MLP: out = xMid + down(m), m = silu(gate) ⊙ up, gate/up = W h2, h2 = rmsnorm(xMid).
-        LinearBackward(l, Projection.Down, a.M, _dx, n, _dm, false);
-        SwiGlu.Backward(_dm.AsSpan(0, n * inter), a.Gate.AsSpan(0, n * inter), a.Up.AsSpan(0, n * inter), _dgate, _dup);
-        LinearBackward(l, Projection.Gate, a.H2, _dgate, n, _dh, false);
-        LinearBackward(l, Projection.Up, a.H2, _dup, n, _dh, true);
+        // MLP: out = xMid + down(m), m = silu(gate) ⊙ up, gate/up = W h2, h2 = rmsnorm(xMid). Row-wise, so by
+        // chunks: gate and up (and m, where down's weight gradient reads it) recomputed from h2 as the forward
+        // computed them; dgate and dup overwrite gate and up; dh = dgate W_gate + dup W_up.
+        bool downReadsInput = fg != null || _lora?.Find(l, Projection.Down) != null;
+        int chunks = (n + MlpRows - 1) / MlpRows;
+        for (int i = 0; i < chunks; i++)
+        {
+            var (r0, rows) = Chunk(n, chunks, i);
+            var h2 = a.H2.AsSpan(r0 * c, rows * c);
+            Span<float> gate = _gate.AsSpan(0, rows * inter), up = _up.AsSpan(0, rows * inter), dh = _dh.AsSpan(r0 * c, rows * c);
+            Linear(l, Projection.Gate, h2, rows, gate, false);
+            Linear(l, Projection.Up, h2, rows, up, false);
+            if (downReadsInput) SwiGlu.Forward(gate, up, _m);
+            LinearBackward(l, Projection.Down, _m, _dx.AsSpan(r0 * c, rows * c), rows, _dm, false);
+            SwiGlu.Backward(_dm.AsSpan(0, rows * inter), gate, up, gate, up);
+            LinearBackward(l, Projection.Gate, h2, gate, rows, dh, false);
+            LinearBackward(l, Projection.Up, h2, up, rows, dh, true);
+        }
         RmsNorm.Backward(_dh, a.XMid, w.PostAttentionNorm, a.Rstd2, _dx, fg is null ? default : fg.PostNorm(l), _normScratch, n, c);
 
         // Attention: xMid = xIn + o(att), att = attn(rope(q), rope(k), v), q/k/v = W h1, h1 = rmsnorm(xIn).
