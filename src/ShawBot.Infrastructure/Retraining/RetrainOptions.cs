@@ -78,11 +78,17 @@ public sealed class RetrainOptions : IValidatableObject
     [Range(1e-9, 1.0)]
     public double LearningRate { get; set; } = 2e-4;
 
+    /// <summary>
+    /// Examples per micro-batch. 16 (not the PEFT workflow's 4 × 4 accumulation): the same 16 examples per
+    /// optimizer step, but one micro-batch runs the shared instruction prefix once for all 16, which costs 1.78
+    /// rows of compute per reply token instead of 2.52 at 4 (README, "Training memory"; peak RSS measured
+    /// at 16 on a 7B).
+    /// </summary>
     [Range(1, 1024)]
-    public int BatchSize { get; set; } = 4;
+    public int BatchSize { get; set; } = 16;
 
     [Range(1, 1024)]
-    public int GradientAccumulation { get; set; } = 4;
+    public int GradientAccumulation { get; set; } = 1;
 
     [Range(32, 32768)]
     public int MaxLength { get; set; } = 512;
