@@ -81,7 +81,7 @@ public sealed class RetrainOptions : IValidatableObject
     /// <summary>
     /// Examples per micro-batch. 16 (not the PEFT workflow's 4 × 4 accumulation): the same 16 examples per
     /// optimizer step, but one micro-batch runs the shared instruction prefix once for all 16, which costs 1.78
-    /// rows of compute per reply token instead of 2.52 at 4 (README, "Training memory"; peak RSS measured
+    /// rows of compute per reply token instead of 2.52 at 4 (README, "Shared-prefix training"; peak RSS measured
     /// at 16 on a 7B).
     /// </summary>
     [Range(1, 1024)]
