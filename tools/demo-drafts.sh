@@ -4,6 +4,7 @@
 # per draft {comment, video, flags, draft} and stops the demo. On stderr: seconds from launching the
 # process until the first draft was in the queue (polled every 0.1 s), and until N were.
 # NO_BUILD=1 skips the build (repeated timings). TIMELINE=1 also prints the demo's log on stderr, each line with the seconds since launch (start-up timeline).
+# SHAWBOT_DLL=/other/build/shawbot.dll times another build (A/B: alternate it with this checkout's, NO_BUILD=1).
 #
 #   bash tools/demo-drafts.sh [N=20] [MODEL=models/tiny-shawbot]
 #   TIMELINE=1 bash tools/demo-drafts.sh 1
@@ -16,7 +17,7 @@ STATE=$(mktemp -d); LOG="$STATE/demo.log"; CPU=""
 [ "${NO_BUILD:-0}" = 1 ] || dotnet build src/ShawBot -c Release -v quiet -nologo >/dev/null   # NO_BUILD=1: time the last build again
 T0=$(date +%s.%N); FIRST=""
 # Each log line gets the wall-clock time it arrived (perl: one light process; the log's own stamps are whole seconds).
-dotnet src/ShawBot/bin/Release/net10.0/shawbot.dll demo --model "$MODEL" --port "$PORT" --state "$STATE/s" --interval 0.5 \
+dotnet "${SHAWBOT_DLL:-src/ShawBot/bin/Release/net10.0/shawbot.dll}" demo --model "$MODEL" --port "$PORT" --state "$STATE/s" --interval 0.5 \
   > >(perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.3f %s", time, $_' >"$LOG") 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$STATE"' EXIT

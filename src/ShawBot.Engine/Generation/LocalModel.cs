@@ -36,10 +36,23 @@ public sealed class LocalModel : IDisposable
         if (!Directory.Exists(spec.ModelPath)) throw new DirectoryNotFoundException($"model folder not found: {spec.ModelPath}");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var format = WeightFormatNames.Parse(spec.Quantize);
-        var model = ModelLoader.Load(spec.ModelPath, new ModelLoadOptions { Quantize = format, DoubleQuant = spec.DoubleQuant });
+        // The tokenizer (a 2 MB tokenizer.json for Mistral's) is read on another core while the weights load.
+        var tokenizerLoad = Task.Run(() => TokenizerLoader.Load(spec.ModelPath));
+        LlamaModel model;
         try
         {
-            var tokenizer = TokenizerLoader.Load(spec.ModelPath);
+            model = ModelLoader.Load(spec.ModelPath, new ModelLoadOptions { Quantize = format, DoubleQuant = spec.DoubleQuant });
+        }
+        catch
+        {
+            // The weights' error is the one to report; the tokenizer's, if any, is observed and dropped.
+            _ = tokenizerLoad.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
+        try
+        {
+            var tokenizer = tokenizerLoad.GetAwaiter().GetResult();
             var adapter = spec.AdapterPath is { Length: > 0 } ap ? PeftAdapterFiles.Load(ap, model.Config) : null;
             string name = FolderName(spec.ModelPath) + (format == WeightFormat.Float32 ? "" : "-" + spec.Quantize);
             return new LocalModel(model, tokenizer, adapter, name, sw.Elapsed);

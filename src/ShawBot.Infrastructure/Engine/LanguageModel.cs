@@ -21,11 +21,15 @@ public sealed class LanguageModel : IDisposable
 
     private readonly IStartupAdapter? _startup;
 
+    private readonly ModelPreload? _preload;
+
     /// <param name="startup">When given, its choice is loaded and activated at start (before <see cref="EngineOptions.AdapterPath"/>).</param>
-    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger, IStartupAdapter? startup = null)
+    /// <param name="preload">A load already under way; used when it is of <see cref="EngineOptions.ModelPath"/> in the configured format.</param>
+    public LanguageModel(IOptions<EngineOptions> options, ILogger<LanguageModel> logger, IStartupAdapter? startup = null, ModelPreload? preload = null)
     {
         _logger = logger;
         _startup = startup;
+        _preload = preload;
         Options = options.Value;
         _loaded = new Lazy<Loaded>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -61,7 +65,8 @@ public sealed class LanguageModel : IDisposable
         var o = Options;
         if (!Directory.Exists(o.ModelPath))
             throw new DirectoryNotFoundException($"ShawBot:Engine:ModelPath '{o.ModelPath}' is not a folder");
-        var local = LocalModel.Load(new LocalModelSpec(o.ModelPath, o.Quantize, o.DoubleQuant));
+        var spec = new LocalModelSpec(o.ModelPath, o.Quantize, o.DoubleQuant);
+        var local = _preload?.Take(spec) ?? LocalModel.Load(spec);
         var (model, tokenizer) = (local.Model, local.Tokenizer);
         var prompt = new ReplyPrompt(PromptTemplate.Load(PromptTemplate.Locate(o.PromptsPath)), tokenizer);
         var adapters = new AdapterSet(model.Config);

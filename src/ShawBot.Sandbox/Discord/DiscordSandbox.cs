@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ShawBot.Sandbox.Hosting;
 
 namespace ShawBot.Sandbox.Discord;
 
@@ -59,7 +60,7 @@ public sealed partial class DiscordSandbox : IAsyncDisposable
     public static async Task<DiscordSandbox> StartAsync(DiscordSandboxOptions? options = null, ILoggerProvider? loggerProvider = null, CancellationToken ct = default)
     {
         options ??= new DiscordSandboxOptions();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SandboxHost.CreateBuilder(typeof(DiscordSandbox).Assembly.GetName().Name!);
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         if (loggerProvider is not null)

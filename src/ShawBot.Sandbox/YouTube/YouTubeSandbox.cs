@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ShawBot.Sandbox.Hosting;
 
 namespace ShawBot.Sandbox.YouTube;
 
@@ -84,7 +85,7 @@ public sealed partial class YouTubeSandbox : IAsyncDisposable
             throw new InvalidOperationException("The sandbox is already started.");
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(YouTubeSandbox).Assembly.GetName().Name });
+        var builder = SandboxHost.CreateBuilder(typeof(YouTubeSandbox).Assembly.GetName().Name!);
         builder.Logging.ClearProviders();
         if (_options.LoggerProvider is { } provider)
         {
