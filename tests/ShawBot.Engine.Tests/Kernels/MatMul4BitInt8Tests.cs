@@ -38,8 +38,9 @@ public sealed unsafe class MatMul4BitInt8Tests
     {
         var d = new TheoryData<int, int, int, QuantType4Bit, bool>();
         // (rows, cols, m): rows not a multiple of 4 (tail rows), one 128-step, m across the 64-row blocks, and
-        // rows ending in a lone 64-block (64, 192, 320: the golden models' widths).
-        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3], [9, 64, 2], [45, 192, 5], [130, 320, 1], [70, 128, 16], [301, 1024, 33], [130, 320, 8], [45, 192, 21], [70, 128, 32], [66, 256, 97]];
+        // rows ending in a lone 64-block (64, 192, 320: the golden models' widths). The GEMM's tiles (32, 24, 16 rows in
+        // blocks of 128): 32 and 97 (32s and a padded 16), 120 (32s and a 24), 150 (a whole block, then 24).
+        int[][] shapes = [[70, 128, 1], [70, 128, 7], [301, 1024, 1], [64, 512, 67], [1030, 256, 3], [9, 64, 2], [45, 192, 5], [130, 320, 1], [70, 128, 16], [301, 1024, 33], [130, 320, 8], [45, 192, 21], [70, 128, 32], [66, 256, 97], [70, 128, 120], [66, 256, 150]];
         foreach (var type in new[] { QuantType4Bit.Nf4, QuantType4Bit.Fp4 })
             foreach (bool dq in new[] { false, true })
                 foreach (int[] s in shapes) d.Add(s[0], s[1], s[2], type, dq);

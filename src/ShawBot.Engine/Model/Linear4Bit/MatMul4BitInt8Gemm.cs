@@ -13,7 +13,7 @@ namespace ShawBot.Engine.Model;
 ///   1. Decode a panel of 4 weight rows × Cols to int8 (VPSHUFB on T, 32 codes per instruction) in the
 ///      block order the activations use (<see cref="Int8Activations.GemmU8"/>: per 64-block the even
 ///      columns, then the odd ones), with per block −128·Σ w (the zero-point correction below).
-///   2. For each 16 activation rows: VPDPBUSD(u8 x + 128, s8 w) accumulates 4 products per int32 lane,
+///   2. For each tile of 32 activation rows (24 or 16 for the rest): VPDPBUSD(u8 x + 128, s8 w) accumulates 4 products per int32 lane,
 ///      lanes = 8 activation rows, one accumulator per (8 rows, weight row). Since
 ///      Σ (q + 128)·w = Σ q·w + 128·Σ w, starting each block's accumulators at −128·Σ w leaves Σ q·w
 ///      exactly (|Σ| ≤ 64·255·127 &lt; 2³¹). Then per block: fp32 += float(Σ q·w) · Scale_x · absmax.
@@ -25,7 +25,7 @@ internal static unsafe class MatMul4BitInt8Gemm
     /// <summary>Fewer activation rows than this run the row kernels (decode, short prompts).</summary>
     public const int MinRows = 8;
     private const int NR = 4;          // weight rows per panel
-    private const int MBlock = 96;     // activation rows per panel decode (24 per micro-tile, 16 for the rest)
+    private const int MBlock = 128;    // activation rows per panel decode (32 per micro-tile; 24 and 16 for the rest)
 
     public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
@@ -67,6 +67,8 @@ internal static unsafe class MatMul4BitInt8Gemm
                 int r = pn * NR, rows = Math.Min(NR, a.W.Rows - r);
                 DecodePanel(a.W, r, rows, wd, negSum, ws);
                 int i = i0;
+                for (; i + 32 <= i1; i += 32)
+                    Tile32(x, i, Math.Min(32, x.Rows - i), cols, blocks, wd, negSum, ws, a.Y + (long)i * a.Ldy + r, a.Ldy, rows, a.Accumulate);
                 for (; i + 24 <= i1; i += 24)
                     Tile24(x, i, Math.Min(24, x.Rows - i), cols, blocks, wd, negSum, ws, a.Y + (long)i * a.Ldy + r, a.Ldy, rows, a.Accumulate);
                 for (; i < i1; i += 16)
@@ -214,4 +216,71 @@ internal static unsafe class MatMul4BitInt8Gemm
             for (int j = 0; j < rows; j++) yr[j] = accumulate ? yr[j] + tv[j * 8] : tv[j * 8];
         }
     }
+
+    /// <summary>
+    /// 32 activation rows (four groups of 8) × the panel's 4 weight rows: 16 int32 accumulators, 16 VPDPBUSD per
+    /// 4 loads and 4 broadcasts (Tile24: 12 per 3 and 4). Prompts of 128 and 512 tokens are whole tiles of 32,
+    /// where 24-row tiles left 8 rows for a 16-row tile of which half is padding. Rows ≥ valid are not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Tile32(Int8Activations x, int i, int valid, int cols, int blocks, sbyte* wd, int* negSum, float* ws,
+        float* y, int ldy, int rows, bool accumulate)
+    {
+        long groupBytes = (long)cols * 8;
+        byte* a0 = x.GemmU8 + (long)(i >> 3) * groupBytes;
+        float* xs0 = x.GemmScale + (long)(i >> 3) * blocks * 8;
+        int xsStride = blocks * 8;
+        float* t = stackalloc float[16 * 8];
+        new Span<float>(t, 16 * 8).Clear();
+        for (int b = 0; b < blocks; b++)
+        {
+            int* ns = negSum + b;
+            var i00 = Vector256.Create(ns[0]); var i01 = Vector256.Create(ns[blocks]); var i02 = Vector256.Create(ns[2 * blocks]); var i03 = Vector256.Create(ns[3 * blocks]);
+            Vector256<int> i10 = i00, i11 = i01, i12 = i02, i13 = i03;
+            Vector256<int> i20 = i00, i21 = i01, i22 = i02, i23 = i03;
+            Vector256<int> i30 = i00, i31 = i01, i32 = i02, i33 = i03;
+            byte* pa = a0 + ((long)b << 9);
+            sbyte* pw = wd + (b << 6);
+            for (int k = 0; k < 16; k++, pa += 32, pw += 4)
+            {
+                var va0 = Vector256.Load(pa); var va1 = Vector256.Load(pa + groupBytes);
+                var va2 = Vector256.Load(pa + 2 * groupBytes); var va3 = Vector256.Load(pa + 3 * groupBytes);
+                var wb = Vector256.Create(*(int*)pw).AsSByte();
+                i00 = AvxVnni.MultiplyWideningAndAdd(i00, va0, wb); i10 = AvxVnni.MultiplyWideningAndAdd(i10, va1, wb);
+                i20 = AvxVnni.MultiplyWideningAndAdd(i20, va2, wb); i30 = AvxVnni.MultiplyWideningAndAdd(i30, va3, wb);
+                wb = Vector256.Create(*(int*)(pw + cols)).AsSByte();
+                i01 = AvxVnni.MultiplyWideningAndAdd(i01, va0, wb); i11 = AvxVnni.MultiplyWideningAndAdd(i11, va1, wb);
+                i21 = AvxVnni.MultiplyWideningAndAdd(i21, va2, wb); i31 = AvxVnni.MultiplyWideningAndAdd(i31, va3, wb);
+                wb = Vector256.Create(*(int*)(pw + 2 * cols)).AsSByte();
+                i02 = AvxVnni.MultiplyWideningAndAdd(i02, va0, wb); i12 = AvxVnni.MultiplyWideningAndAdd(i12, va1, wb);
+                i22 = AvxVnni.MultiplyWideningAndAdd(i22, va2, wb); i32 = AvxVnni.MultiplyWideningAndAdd(i32, va3, wb);
+                wb = Vector256.Create(*(int*)(pw + 3 * cols)).AsSByte();
+                i03 = AvxVnni.MultiplyWideningAndAdd(i03, va0, wb); i13 = AvxVnni.MultiplyWideningAndAdd(i13, va1, wb);
+                i23 = AvxVnni.MultiplyWideningAndAdd(i23, va2, wb); i33 = AvxVnni.MultiplyWideningAndAdd(i33, va3, wb);
+            }
+            float* xb = xs0 + b * 8;
+            var s0 = Vector256.Load(xb); var s1 = Vector256.Load(xb + xsStride);
+            var s2 = Vector256.Load(xb + 2 * xsStride); var s3 = Vector256.Load(xb + 3 * xsStride);
+            // t: [group g][weight row j][8] at (g * 4 + j) * 8.
+            var c = Vector256.Create(ws[b]);
+            Accumulate(t + 0, i00, s0 * c); Accumulate(t + 32, i10, s1 * c); Accumulate(t + 64, i20, s2 * c); Accumulate(t + 96, i30, s3 * c);
+            c = Vector256.Create(ws[blocks + b]);
+            Accumulate(t + 8, i01, s0 * c); Accumulate(t + 40, i11, s1 * c); Accumulate(t + 72, i21, s2 * c); Accumulate(t + 104, i31, s3 * c);
+            c = Vector256.Create(ws[2 * blocks + b]);
+            Accumulate(t + 16, i02, s0 * c); Accumulate(t + 48, i12, s1 * c); Accumulate(t + 80, i22, s2 * c); Accumulate(t + 112, i32, s3 * c);
+            c = Vector256.Create(ws[3 * blocks + b]);
+            Accumulate(t + 24, i03, s0 * c); Accumulate(t + 56, i13, s1 * c); Accumulate(t + 88, i23, s2 * c); Accumulate(t + 120, i33, s3 * c);
+        }
+        for (int v = 0; v < valid; v++)
+        {
+            float* yr = y + (long)v * ldy;
+            float* tv = t + (v >> 3) * 32 + (v & 7);
+            for (int j = 0; j < rows; j++) yr[j] = accumulate ? yr[j] + tv[j * 8] : tv[j * 8];
+        }
+    }
+
+    /// <summary>t[0..8) += float(sums) · scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float* t, Vector256<int> sums, Vector256<float> scale) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, Vector256.Load(t)).Store(t);
 }
