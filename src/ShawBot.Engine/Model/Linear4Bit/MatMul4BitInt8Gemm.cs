@@ -221,6 +221,8 @@ internal static unsafe class MatMul4BitInt8Gemm
     /// 32 activation rows (four groups of 8) × the panel's 4 weight rows: 16 int32 accumulators, 16 VPDPBUSD per
     /// 4 loads and 4 broadcasts (Tile24: 12 per 3 and 4). Prompts of 128 and 512 tokens are whole tiles of 32,
     /// where 24-row tiles left 8 rows for a 16-row tile of which half is padding. Rows ≥ valid are not stored.
+    /// 16 is as many accumulators as fit: the JIT keeps VPDPBUSD's accumulator in ymm0–15 (one in ymm16–31 is
+    /// copied through ymm0–15 around every VPDPBUSD), so the fp32 sums stay in an L1 tile, not in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Tile32(Int8Activations x, int i, int valid, int cols, int blocks, sbyte* wd, int* negSum, float* ws,
