@@ -20,11 +20,12 @@ public sealed class EngineOptions
 
     public bool DoubleQuant { get; set; } = true;
 
-    /// <summary>fast (int8 activations and codebook for the 4-bit linears) or exact (fp32 dequantization); see KernelMode.</summary>
-    // Exact by default: on 32 Mistral-7B-shaped NF4+DQ layers (2 cores, same quiet machine) the int8 path
-    // measured decode 5.26 vs 6.14 tok/s and prefill 12.3 vs 13.3 tok/s, slower than exact for now.
-    [RegularExpression("^(fast|exact)$", ErrorMessage = "ShawBot:Engine:Kernels must be fast or exact")]
-    public string Kernels { get; set; } = "exact";
+    /// <summary>
+    /// auto (fast where the CPU has AVX-VNNI, else exact), fast (int8 activations and codebook for the 4-bit
+    /// linears) or exact (fp32 dequantization, the reference); see KernelModes.Auto for the measurements.
+    /// </summary>
+    [RegularExpression("^(auto|fast|exact)$", ErrorMessage = "ShawBot:Engine:Kernels must be auto, fast or exact")]
+    public string Kernels { get; set; } = "auto";
 
     /// <summary>An adapter to activate at start when the registry has none active (optional).</summary>
     public string? AdapterPath { get; set; }

@@ -79,9 +79,10 @@ public sealed class LanguageModel : IDisposable
             adapters.SwapTo(adapterName, PeftAdapterFiles.Load(ap, model.Config, adapterName));
         }
         string name = local.Name;
-        _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}",
-            name, model.Config.NumLayers, model.SizeInBytes / 1e6, local.LoadTime.TotalSeconds, adapters.Active?.Version ?? "none");
-        return new Loaded(model, tokenizer, prompt, adapters, new TextGenerator(model, tokenizer, o.ContextTokens, KernelModes.Parse(o.Kernels)), name);
+        var kernels = KernelModes.Parse(o.Kernels);
+        _logger.LogInformation("Loaded model {Model} ({Layers} layers, {Megabytes:0} MB of weights) in {Seconds:0.00} s; adapter {Adapter}; {Kernels} kernels for 4-bit weights",
+            name, model.Config.NumLayers, model.SizeInBytes / 1e6, local.LoadTime.TotalSeconds, adapters.Active?.Version ?? "none", kernels.Name());
+        return new Loaded(model, tokenizer, prompt, adapters, new TextGenerator(model, tokenizer, o.ContextTokens, kernels), name);
     }
 
     public void Dispose()

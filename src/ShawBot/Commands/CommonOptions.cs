@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShawBot.Engine.Generation;
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Model;
 
 namespace ShawBot.Cli.Commands;
@@ -26,12 +27,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "none",
     }.AcceptOnlyFromAmong([.. WeightFormatNames.All]);
 
-    /// <summary>--kernels: fast (int8 fast path for 4-bit weights) or exact (fp32 dequantization, the reference).</summary>
+    /// <summary>--kernels: auto (fast where the CPU has AVX-VNNI), fast (int8 fast path for 4-bit weights) or exact (fp32 dequantization, the reference).</summary>
     public static Option<string> Kernels(string defaultValue) => new Option<string>("--kernels")
     {
-        Description = "4-bit linears at inference: fast (int8 activations and codebook) or exact (fp32 dequantization, the reference)",
+        Description = "4-bit linears at inference: auto (fast where the CPU has AVX-VNNI, else exact), fast (int8 activations and codebook) or exact (fp32 dequantization, the reference)",
         DefaultValueFactory = _ => defaultValue,
-    }.AcceptOnlyFromAmong("fast", "exact");
+    }.AcceptOnlyFromAmong(KernelModes.Names);
 
     /// <summary>--double-quant: with --quantize nf4/fp4, also quantize the per-block scales to 8 bits (bitsandbytes' bnb_4bit_use_double_quant).</summary>
     public static Option<bool> DoubleQuant() => new("--double-quant")

@@ -27,7 +27,7 @@ internal static class GenerateCommand
         var prompts = CommonOptions.Prompts();
         var quantize = CommonOptions.Quantize();
         var doubleQuant = CommonOptions.DoubleQuant();
-        var kernels = CommonOptions.Kernels("exact");
+        var kernels = CommonOptions.Kernels("auto");
         var comment = new Option<string>("--comment") { Description = "the YouTube comment to reply to", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "stop after this many tokens", DefaultValueFactory = _ => 200 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0f };
@@ -58,7 +58,8 @@ internal static class GenerateCommand
             sampling.Validate();
             using var local = CommonOptions.LoadModel(pr, model, quantize, doubleQuant, adapter);
             var (llm, lora) = (local.Model, local.Adapter);
-            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens, KernelModes.Parse(pr.GetValue(kernels)));
+            var kernelMode = KernelModes.Parse(pr.GetValue(kernels));
+            var generator = new TextGenerator(llm, local.Tokenizer, contextTokens: ContextTokens, kernelMode);
             // The prompt the service would draft from (markers neutralised, voice memory's examples when asked);
             // a comment that does not fit the context is refused with a plain message rather than cut.
             var replyPrompt = new ReplyPrompt(template, local.Tokenizer);
@@ -82,7 +83,8 @@ internal static class GenerateCommand
             Console.Error.WriteLine(
                 $"load {local.LoadTime.TotalSeconds:0.00} s ({llm.SizeInBytes / 1e6:0.0} MB of weights) · prefill {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s · "
                 + $"decode {result.Tokens.Length} tokens at {result.DecodeTokensPerSecond:0.0} tok/s · stop: {result.StopReason}"
-                + (lora != null ? $" · adapter {lora.Version}" : ""));
+                + (lora != null ? $" · adapter {lora.Version}" : "")
+                + (pr.GetValue(quantize) is "nf4" or "fp4" ? $" · {kernelMode.Name()} kernels" : ""));
             return Task.FromResult(0);
         }));
         return cmd;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
+using ShawBot.Engine.Kernels;
 using ShawBot.Engine.Model;
 
 namespace ShawBot.Cli.Commands;
@@ -16,8 +17,8 @@ internal static class RunCommand
         var quantize = new Option<string?>("--quantize") { Description = "none, nf4 or fp4; overrides ShawBot:Engine:Quantize" }
             .AcceptOnlyFromAmong([.. WeightFormatNames.All]);
         var doubleQuant = new Option<bool?>("--double-quant") { Description = "true or false: 8-bit per-block scales with nf4/fp4; overrides ShawBot:Engine:DoubleQuant" };
-        var kernels = new Option<string?>("--kernels") { Description = "fast or exact: 4-bit linears at inference; overrides ShawBot:Engine:Kernels" }
-            .AcceptOnlyFromAmong("fast", "exact");
+        var kernels = new Option<string?>("--kernels") { Description = "auto, fast or exact: 4-bit linears at inference; overrides ShawBot:Engine:Kernels" }
+            .AcceptOnlyFromAmong(KernelModes.Names);
         var port = new Option<int?>("--port") { Description = "port of the moderation page; overrides ShawBot:Web:Port" };
         var config = new Option<FileInfo?>("--config") { Description = "settings file (default: appsettings.json in the working folder)" };
         var cmd = new Command("run", "Run the service: poll YouTube, draft replies with the local model, moderate in Discord and/or the web page, "

@@ -26,6 +26,19 @@ public sealed unsafe class MatMul4BitInt8Tests
         Assert.Equal(MatMul4BitInt8Gemm.IsSupported ? 16 : 0, xq.GemmRows);   // 9 rows → two groups of 8
     }
 
+    [Fact]
+    public void AutoKernelsAreFastExactlyWhereTheGemmRuns()
+    {
+        // auto (the service's and generate's default) picks fast only where prefill has its int8 GEMM: without it
+        // the int8 prefill runs row by row and is slower than exact.
+        Assert.Equal(MatMul4BitInt8Gemm.IsSupported ? KernelMode.Fast : KernelMode.Exact, KernelModes.Parse("auto"));
+        Assert.Equal(KernelModes.Auto, KernelModes.Parse(" AUTO "));
+        Assert.Equal(KernelMode.Fast, KernelModes.Parse("fast"));
+        Assert.Equal(KernelMode.Exact, KernelModes.Parse("exact"));
+        var e = Assert.Throws<ArgumentException>(() => KernelModes.Parse("quick"));
+        Assert.StartsWith("kernels must be 'auto', 'fast' or 'exact', got 'quick'", e.Message, StringComparison.Ordinal);
+    }
+
     private static float[] Random(int n, int seed, float scale = 1f)
     {
         var rng = new Random(seed);
