@@ -29,12 +29,14 @@ public static class KernelModes
     };
 
     /// <summary>
-    /// Fast where this CPU has the int8 prefill GEMM's instructions (AVX-VNNI, AVX2, FMA; the condition of
-    /// MatMul4BitInt8Gemm.IsSupported), else exact. On 32 Mistral-7B-shaped NF4 + double-quant layers here (AVX-512 +
+    /// Fast where this CPU has the int8 prefill GEMM's instructions (<see cref="HasInt8GemmInstructions"/>), else exact. On 32 Mistral-7B-shaped NF4 + double-quant layers here (AVX-512 +
     /// AVX-VNNI, 2 cores) fast decodes ≈ 9 tokens/s against exact's ≈ 7 and prefills ≈ 38 against ≈ 20. Without
     /// VNNI the int8 prefill runs row by row, slower than exact (55 against 155 GMAC/s at m = 128, AVX2 kernel).
     /// </summary>
-    public static KernelMode Auto => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported ? KernelMode.Fast : KernelMode.Exact;
+    public static KernelMode Auto => HasInt8GemmInstructions ? KernelMode.Fast : KernelMode.Exact;
+
+    /// <summary>What the int8 prefill GEMM (Model/Linear4Bit/MatMul4BitInt8Gemm) needs: AVX-VNNI, AVX2 and FMA.</summary>
+    public static bool HasInt8GemmInstructions => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
     public static string Name(this KernelMode mode) => mode == KernelMode.Fast ? "fast" : "exact";
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ShawBot.Engine.Generation;
 
 namespace ShawBot.Infrastructure.Engine;
 
@@ -6,6 +7,9 @@ namespace ShawBot.Infrastructure.Engine;
 public sealed class EngineOptions
 {
     public const string Section = "ShawBot:Engine";
+
+    /// <summary>The base model these options load (folder, weight format, double quant).</summary>
+    public LocalModelSpec ModelSpec() => new(ModelPath, Quantize, DoubleQuant);
 
     /// <summary>Hugging Face model folder (config.json, safetensors, tokenizer).</summary>
     [Required(ErrorMessage = "ShawBot:Engine:ModelPath is required: a Hugging Face model folder, e.g. Mistral-7B-Instruct-v0.2")]

@@ -65,7 +65,7 @@ public sealed class LanguageModel : IDisposable
         var o = Options;
         if (!Directory.Exists(o.ModelPath))
             throw new DirectoryNotFoundException($"ShawBot:Engine:ModelPath '{o.ModelPath}' is not a folder");
-        var spec = new LocalModelSpec(o.ModelPath, o.Quantize, o.DoubleQuant);
+        var spec = o.ModelSpec();
         var local = _preload?.Take(spec) ?? LocalModel.Load(spec);
         var (model, tokenizer) = (local.Model, local.Tokenizer);
         var prompt = new ReplyPrompt(PromptTemplate.Load(PromptTemplate.Locate(o.PromptsPath)), tokenizer);

@@ -5,6 +5,7 @@ using ShawBot.Engine.Generation;
 using ShawBot.Engine.Retrieval;
 using ShawBot.Engine.Training;
 using ShawBot.Engine.Kernels;
+using ShawBot.Engine.Model;
 
 namespace ShawBot.Cli.Commands;
 
@@ -84,7 +85,7 @@ internal static class GenerateCommand
                 $"load {local.LoadTime.TotalSeconds:0.00} s ({llm.SizeInBytes / 1e6:0.0} MB of weights) · prefill {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:0.0} tok/s · "
                 + $"decode {result.Tokens.Length} tokens at {result.DecodeTokensPerSecond:0.0} tok/s · stop: {result.StopReason}"
                 + (lora != null ? $" · adapter {lora.Version}" : "")
-                + (pr.GetValue(quantize) is "nf4" or "fp4" ? $" · {kernelMode.Name()} kernels" : ""));
+                + (WeightFormatNames.Parse(pr.GetValue(quantize)!) != WeightFormat.Float32 ? $" · {kernelMode.Name()} kernels" : ""));
             return Task.FromResult(0);
         }));
         return cmd;

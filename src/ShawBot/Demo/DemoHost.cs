@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShawBot.Cli.Hosting;
+using ShawBot.Core;
 using ShawBot.Core.Domain;
 using ShawBot.Core.Ports;
 using ShawBot.Engine.Generation;
@@ -81,7 +82,7 @@ public sealed partial class DemoHost : IAsyncDisposable
         bool usesEngine = options.ModelDirectory is { } model && File.Exists(Path.Combine(model, "config.json"));
         // The weights and the tokenizer load on the other core while the sandboxes and the host start
         // (≈ 0.4 s of the tiny model's start-up, which otherwise came after all of it).
-        var preload = usesEngine ? ModelPreload.Start(EngineSpec(options)) : null;
+        var preload = usesEngine && EngineSpec(options) is { } spec ? ModelPreload.Start(spec) : null;
 
         var sandbox = new YouTubeSandbox();
         await sandbox.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -179,16 +180,28 @@ public sealed partial class DemoHost : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>The model the engine will load: the demo's folder, unless the settings name another folder or format.</summary>
-    private static LocalModelSpec EngineSpec(DemoOptions options)
+    /// <summary>
+    /// The model the engine will load: the demo's folder, unless the settings name another folder or format
+    /// (bound as the host binds them). Null when a setting does not bind; the host then reports it.
+    /// </summary>
+    private static LocalModelSpec? EngineSpec(DemoOptions options)
     {
-        string? Setting(string key) =>
-            options.Settings.FirstOrDefault(kv => string.Equals(kv.Key, "ShawBot:Engine:" + key, StringComparison.OrdinalIgnoreCase)).Value;
-        var defaults = new EngineOptions();
-        return new LocalModelSpec(
-            Setting(nameof(EngineOptions.ModelPath)) ?? Path.GetFullPath(options.ModelDirectory!),
-            Setting(nameof(EngineOptions.Quantize)) ?? defaults.Quantize,
-            bool.TryParse(Setting(nameof(EngineOptions.DoubleQuant)), out var dq) ? dq : defaults.DoubleQuant);
+        EngineOptions engine;
+        try
+        {
+            engine = new ConfigurationBuilder().AddInMemoryCollection(options.Settings).Build().BindOptions<EngineOptions>(EngineOptions.Section);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(engine.ModelPath))
+        {
+            engine.ModelPath = Path.GetFullPath(options.ModelDirectory!);
+        }
+
+        return engine.ModelSpec();
     }
 
     private static Dictionary<string, string?> Settings(DemoOptions options, YouTubeSandbox sandbox, bool usesEngine)

@@ -27,7 +27,7 @@ internal static unsafe class MatMul4BitInt8Gemm
     private const int NR = 4;          // weight rows per panel
     private const int MBlock = 128;    // activation rows per panel decode (32 per micro-tile; 24 and 16 for the rest)
 
-    public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
+    public static bool IsSupported => KernelModes.HasInt8GemmInstructions;
 
     private struct Args
     {
