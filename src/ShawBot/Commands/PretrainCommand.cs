@@ -4,6 +4,7 @@ using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Reporting;
+using ShawBot.Infrastructure.Screening;
 using Spectre.Console;
 
 namespace ShawBot.Cli.Commands;
@@ -33,20 +34,24 @@ internal static class PretrainCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL, Description = "seed for weights and batches" };
         var split = new Option<DataPart>("--pairs-split") { DefaultValueFactory = _ => DataPart.Train, Description = "which lines of each --pairs file to use: train (all but every 10th line, the held-out split eval reports on), heldout, or all" };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "resumable checkpoint file (default: <out>.ckpt); an interrupted run started again with the same options continues from it" };
+        var init = new Option<DirectoryInfo?>("--init") { Description = "continue training a model folder (e.g. an earlier pretrain's --out) instead of starting from random weights; its config.json sets the shape, so --hidden, --intermediate, --layers, --heads and --kv-heads must not be given" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 50, Description = "steps between checkpoints" };
+        var voice = new VoiceMemoryCli();
         var cmd = new Command("pretrain", "Train a small Llama-architecture model from scratch on text and comment/reply pairs; writes a Hugging Face model folder (BF16).")
         {
-            tokenizerDir, pairs, repeat, split, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed, checkpoint, checkpointEvery,
+            tokenizerDir, pairs, repeat, split, text, output, prompts, hidden, inter, layers, heads, kvHeads, seqLen, batch, steps, lr, seed, init, checkpoint, checkpointEvery, voice.CommentLanguage,
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
             var tok = TokenizerLoader.Load(pr.GetValue(tokenizerDir)!.FullName);
-            var prompt = new ReplyPrompt(CommonOptions.LoadPrompts(pr.GetValue(prompts)), tok);
+            var templates = CommonOptions.LoadPrompts(pr.GetValue(prompts));
+            var prompt = new ReplyPrompt(templates, tok);
             var stream = new List<int>();
             var pairIds = new List<int[]>();
             foreach (var f in pr.GetValue(pairs) ?? [])
-                foreach (var e in HeldOutSplit.Load(f.FullName, pr.GetValue(split)))
-                    pairIds.Add(prompt.BuildExample(new PromptSlots(e.Comment), e.Reply).Ids);
+                foreach (var e in CommentLanguages.Label(HeldOutSplit.Load(f.FullName, pr.GetValue(split)), voice.LanguageOf(pr, templates)))
+                    pairIds.Add(prompt.BuildExample(e.Slots(), e.Reply).Ids); // the prompt train, eval and drafting build
+
             for (int r = 0; r < Math.Max(1, pr.GetValue(repeat)); r++)
                 foreach (var ids in pairIds) stream.AddRange(ids);
             foreach (var f in pr.GetValue(text) ?? [])
@@ -68,7 +73,18 @@ internal static class PretrainCommand
                 CheckpointEvery = pr.GetValue(checkpointEvery),
             };
             if (File.Exists(options.CheckpointPath)) AnsiConsole.MarkupLine($"[grey]resuming from {Markup.Escape(options.CheckpointPath)}[/]");
-            using var model = FullModel.CreateRandom(config, options.Seed);
+            var initDir = pr.GetValue(init);
+            if (initDir is not null)
+            {
+                var shapeOptions = new Option[] { hidden, inter, layers, heads, kvHeads }.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (shapeOptions.Count > 0)
+                    throw new ArgumentException($"--init {initDir.FullName} takes the model's shape from its config.json; drop {string.Join(", ", shapeOptions)}");
+                if (!File.Exists(Path.Combine(initDir.FullName, "config.json")))
+                    throw new ArgumentException($"--init {initDir.FullName}: no config.json there (expected a model folder written by pretrain)");
+            }
+            using var model = initDir is null ? FullModel.CreateRandom(config, options.Seed) : FullModel.LoadTrainable(initDir.FullName);
+            if (model.Config.VocabSize != tok.VocabSize)
+                throw new ArgumentException($"--init {initDir!.FullName} has vocab_size {model.Config.VocabSize} but the tokenizer in {pr.GetValue(tokenizerDir)!.FullName} has {tok.VocabSize}");
             AnsiConsole.MarkupLine($"[grey]{stream.Count:N0} tokens · {model.SizeInBytes / 4e6:0.0}M parameters · {options.Steps} steps of {options.BatchSize}×{options.SequenceLength}[/]");
             List<double> losses = [];
             AnsiConsole.Progress()

@@ -22,13 +22,14 @@ public class EmbeddedModelTests
     private static string Folder => Path.Combine(TestPaths.RepoRoot, "models", "tiny-shawbot");
 
     [Fact]
-    public void IsAHuggingFaceFolderUnder25MegabytesWithAModelCard()
+    public void IsAHuggingFaceFolderUnder40MegabytesWithAModelCard()
     {
         foreach (var f in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
                                   "README.md", "adapter/adapter_config.json", "adapter/adapter_model.safetensors" })
             Assert.True(File.Exists(Path.Combine(Folder, f)), $"models/tiny-shawbot/{f} is missing");
         long bytes = new DirectoryInfo(Folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        Assert.True(bytes <= 25L << 20, $"models/tiny-shawbot holds {bytes / 1e6:0.0} MB, more than 25 MB");
+        // Issue 14: the embedded model stays within 40 MB in git.
+        Assert.True(bytes <= 40L << 20, $"models/tiny-shawbot holds {bytes / 1e6:0.0} MB, more than 40 MB");
         var config = ModelConfig.Load(Path.Combine(Folder, "config.json"));
         Assert.Equal("llama", config.ModelType);
         Assert.Contains("Mistral-7B-Instruct", File.ReadAllText(Path.Combine(Folder, "README.md")));
