@@ -4,7 +4,6 @@ using ShawBot.Engine.Model;
 using ShawBot.Engine.Tokenization;
 using ShawBot.Engine.Training;
 using ShawBot.Infrastructure.Reporting;
-using ShawBot.Infrastructure.Screening;
 using Spectre.Console;
 
 namespace ShawBot.Cli.Commands;
@@ -43,15 +42,24 @@ internal static class PretrainCommand
         };
         cmd.SetAction((pr, ct) => CommonOptions.Guard(() =>
         {
+            // Checked before the corpus is tokenized (tens of seconds on a full corpus).
+            var initDir = pr.GetValue(init);
+            if (initDir is not null)
+            {
+                var shapeOptions = new Option[] { hidden, inter, layers, heads, kvHeads }.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (shapeOptions.Count > 0)
+                    throw new ArgumentException($"--init {initDir.FullName} takes the model's shape from its config.json; drop {string.Join(", ", shapeOptions)}");
+                if (!File.Exists(Path.Combine(initDir.FullName, "config.json")))
+                    throw new ArgumentException($"--init {initDir.FullName}: no config.json there (expected a model folder written by pretrain)");
+            }
             var tok = TokenizerLoader.Load(pr.GetValue(tokenizerDir)!.FullName);
             var templates = CommonOptions.LoadPrompts(pr.GetValue(prompts));
             var prompt = new ReplyPrompt(templates, tok);
             var stream = new List<int>();
             var pairIds = new List<int[]>();
             foreach (var f in pr.GetValue(pairs) ?? [])
-                foreach (var e in CommentLanguages.Label(HeldOutSplit.Load(f.FullName, pr.GetValue(split)), voice.LanguageOf(pr, templates)))
+                foreach (var e in voice.Load(pr, f.FullName, pr.GetValue(split), templates))
                     pairIds.Add(prompt.BuildExample(e.Slots(), e.Reply).Ids); // the prompt train, eval and drafting build
-
             for (int r = 0; r < Math.Max(1, pr.GetValue(repeat)); r++)
                 foreach (var ids in pairIds) stream.AddRange(ids);
             foreach (var f in pr.GetValue(text) ?? [])
@@ -73,15 +81,6 @@ internal static class PretrainCommand
                 CheckpointEvery = pr.GetValue(checkpointEvery),
             };
             if (File.Exists(options.CheckpointPath)) AnsiConsole.MarkupLine($"[grey]resuming from {Markup.Escape(options.CheckpointPath)}[/]");
-            var initDir = pr.GetValue(init);
-            if (initDir is not null)
-            {
-                var shapeOptions = new Option[] { hidden, inter, layers, heads, kvHeads }.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                if (shapeOptions.Count > 0)
-                    throw new ArgumentException($"--init {initDir.FullName} takes the model's shape from its config.json; drop {string.Join(", ", shapeOptions)}");
-                if (!File.Exists(Path.Combine(initDir.FullName, "config.json")))
-                    throw new ArgumentException($"--init {initDir.FullName}: no config.json there (expected a model folder written by pretrain)");
-            }
             using var model = initDir is null ? FullModel.CreateRandom(config, options.Seed) : FullModel.LoadTrainable(initDir.FullName);
             if (model.Config.VocabSize != tok.VocabSize)
                 throw new ArgumentException($"--init {initDir!.FullName} has vocab_size {model.Config.VocabSize} but the tokenizer in {pr.GetValue(tokenizerDir)!.FullName} has {tok.VocabSize}");
